@@ -1,0 +1,69 @@
+/* cli_main.c — the hsprobe command: global set-up and subcommand dispatch. */
+#include "cli_exit.h"
+#include "cli_handshake.h"
+
+#include <gnutls/gnutls.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#define HSPROBE_VERSION "0.1.0"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: hsprobe COMMAND [ARGS]\n"
+            "\n"
+            "hsprobe is a protocol conformance and downgrade-probe harness.\n"
+            "\n"
+            "commands:\n"
+            "  handshake HOST:PORT   run a Tor link handshake as an initiator, validate\n"
+            "                        everything the responder sends, report what it learned\n"
+            "  help [COMMAND]        show help\n"
+            "  version               print the version\n"
+            "\n"
+            "exit codes (every command):\n"
+            "  0  conformant: the target did what the spec requires\n"
+            "  1  deviated: the target broke a spec requirement (evidence is printed)\n"
+            "  2  usage error\n"
+            "  3  target unreachable or timed out\n"
+            "  4  harness error: hsprobe itself failed (never a verdict about the target)\n"
+            "\n"
+            "Run 'hsprobe COMMAND --help' for a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+    /* A target that resets mid-write must not kill us with SIGPIPE (we use MSG_NOSIGNAL,
+     * this covers anything else that writes to a socket). */
+    signal(SIGPIPE, SIG_IGN);
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        if (argc > 2 && !strcmp(cmd, "help") && !strcmp(argv[2], "handshake")) {
+            cli_handshake_help();
+            return 0;
+        }
+        usage(stdout);
+        return 0;
+    }
+    if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+        printf("hsprobe %s (GnuTLS %s)\n", HSPROBE_VERSION, gnutls_check_version(NULL));
+        return 0;
+    }
+    if (!strcmp(cmd, "handshake")) {
+        if (gnutls_global_init() < 0) {
+            fprintf(stderr, "hsprobe: GnuTLS initialisation failed\n");
+            return CLI_EXIT_HARNESS;
+        }
+        int rc = cli_handshake(argc - 1, argv + 1);
+        gnutls_global_deinit();
+        return rc;
+    }
+    fprintf(stderr, "hsprobe: unknown command '%s'\n", cmd);
+    usage(stderr);
+    return CLI_EXIT_USAGE;
+}

@@ -1,0 +1,46 @@
+/* crypto_digest.c — see crypto_digest.h. */
+#include "crypto_digest.h"
+
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+
+/* gnutls_hash_fast dereferences its input only for len > 0, but passes it to nettle as given;
+ * an empty span may carry p == NULL, so give it a harmless address. */
+static const void *nonnull(span_t s)
+{
+    static const uint8_t empty[1];
+    return s.p ? (const void *)s.p : (const void *)empty;
+}
+
+int crypto_sha1(span_t in, uint8_t out[HS_SHA1_LEN])
+{
+    return gnutls_hash_fast(GNUTLS_DIG_SHA1, nonnull(in), in.len, out) == 0 ? 0 : -1;
+}
+
+int crypto_sha256(span_t in, uint8_t out[HS_SHA256_LEN])
+{
+    return gnutls_hash_fast(GNUTLS_DIG_SHA256, nonnull(in), in.len, out) == 0 ? 0 : -1;
+}
+
+int crypto_sha256_parts(const span_t *parts, size_t n, uint8_t out[HS_SHA256_LEN])
+{
+    gnutls_hash_hd_t h;
+    if (gnutls_hash_init(&h, GNUTLS_DIG_SHA256) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        if (parts[i].len && gnutls_hash(h, parts[i].p, parts[i].len) < 0) {
+            gnutls_hash_deinit(h, NULL);
+            return -1;
+        }
+    }
+    gnutls_hash_deinit(h, out);
+    return 0;
+}
+
+int crypto_hmac_sha256(span_t key, span_t msg, uint8_t out[HS_SHA256_LEN])
+{
+    return gnutls_hmac_fast(GNUTLS_MAC_SHA256, nonnull(key), key.len, nonnull(msg), msg.len,
+                            out) == 0
+               ? 0
+               : -1;
+}

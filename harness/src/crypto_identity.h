@@ -1,0 +1,58 @@
+/* crypto_identity.h — a complete relay identity and the seven CERTS certificates it issues.
+ *
+ * Key roles follow tor (tor-link.md §1.7–1.10): RSA-1024 identity (KP_relayid_rsa), RSA TLS
+ * link key (2048 in tor; tests may ask for 1024 to save time), RSA-1024 type-3 auth key, and
+ * Ed25519 identity (KP_relayid_ed), signing (KP_relaysign_ed) and link-auth (KP_link_ed) keys.
+ *
+ * Builders never read the clock: validity windows and expiry hours are inputs, so scenarios
+ * can make any cert expired, not yet valid or long-lived.  Every builder appends to a bld_t
+ * and returns 0, or -1 on a harness fault. */
+#ifndef CRYPTO_IDENTITY_H
+#define CRYPTO_IDENTITY_H
+
+#include "bytes_span.h"
+#include "crypto_ed25519.h"
+#include "crypto_rsa.h"
+#include "crypto_x509.h"
+
+#define IDENTITY_CN_CAP 40u
+
+typedef struct relay_identity {
+    gnutls_privkey_t rsa_id;   /* RSA-1024 */
+    gnutls_privkey_t rsa_link; /* TLS key */
+    gnutls_privkey_t rsa_auth; /* RSA-1024, certified by type 3 */
+    ed25519_key_t ed_id;
+    ed25519_key_t ed_signing;
+    ed25519_key_t ed_link_auth;
+    char id_cn[IDENTITY_CN_CAP];   /* www.<random>.com: ID cert subject and link/auth issuer */
+    char link_cn[IDENTITY_CN_CAP]; /* www.<random>.net */
+    char auth_cn[IDENTITY_CN_CAP]; /* www.<random>.net */
+} relay_identity_t;
+
+/* Fresh random keys; link_bits is the TLS key size (tor: 2048).  On failure nothing is left
+ * to free. */
+int identity_generate(relay_identity_t *id, unsigned link_bits) HS_MUST_CHECK;
+void identity_free(relay_identity_t *id); /* safe on a zeroed or freed identity */
+
+/* X.509 certs (DER), validity [not_before, not_after] in unix seconds. */
+int identity_build_link_cert(const relay_identity_t *id, int64_t not_before, int64_t not_after,
+                             bld_t *out) HS_MUST_CHECK; /* type 1 = the TLS certificate */
+int identity_build_id_cert(const relay_identity_t *id, int64_t not_before, int64_t not_after,
+                           bld_t *out) HS_MUST_CHECK; /* type 2, self-signed */
+int identity_build_auth_cert(const relay_identity_t *id, int64_t not_before, int64_t not_after,
+                             bld_t *out) HS_MUST_CHECK; /* type 3 */
+
+/* Ed25519 certs, expiry in hours since the epoch. */
+int identity_build_signing_cert(const relay_identity_t *id, uint32_t exp_hours,
+                                bld_t *out) HS_MUST_CHECK; /* type 4 */
+int identity_build_tls_link_cert(const relay_identity_t *id, span_t tls_cert_der,
+                                 uint32_t exp_hours, bld_t *out) HS_MUST_CHECK; /* type 5 */
+int identity_build_link_auth_cert(const relay_identity_t *id, uint32_t exp_hours,
+                                  bld_t *out) HS_MUST_CHECK; /* type 6 */
+int identity_build_crosscert(const relay_identity_t *id, uint32_t exp_hours,
+                             bld_t *out) HS_MUST_CHECK; /* type 7 */
+
+/* Expiry hours for a lifetime starting at now, rounded up to the next whole hour. */
+uint32_t identity_exp_hours(int64_t now, int64_t lifetime_s);
+
+#endif

@@ -1,0 +1,386 @@
+/* tls_client.c — see tls_client.h. */
+#include "tls_client.h"
+
+#include "net_tcp.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+const char *tls_io_str(tls_io_t st)
+{
+    switch (st) {
+    case TLS_IO_OK: return "ok";
+    case TLS_IO_TIMEOUT: return "timeout";
+    case TLS_IO_CLOSED: return "closed (FIN)";
+    case TLS_IO_RESET: return "closed (RST)";
+    case TLS_IO_ALERT: return "alert";
+    case TLS_IO_ERROR: return "TLS error";
+    case TLS_IO_HARNESS: return "harness error";
+    }
+    return "?";
+}
+
+static ssize_t tls_pull(gnutls_transport_ptr_t ptr, void *buf, size_t n)
+{
+    tls_conn_t *c = ptr;
+    ssize_t r = recv(c->fd, buf, n, 0);
+    if (r > 0) {
+        net_tcp_quickack(c->fd);
+        return r;
+    }
+    if (r == 0) {
+        if (!c->saw_eof)
+            c->closed_at = hs_mono_ns();
+        c->saw_eof = true;
+        return 0;
+    }
+    int e = errno;
+    if (e == ECONNRESET) {
+        if (!c->saw_rst)
+            c->closed_at = hs_mono_ns();
+        c->saw_rst = true;
+    }
+    gnutls_transport_set_errno(c->s, e == EWOULDBLOCK ? EAGAIN : e);
+    return -1;
+}
+
+static ssize_t tls_push(gnutls_transport_ptr_t ptr, const void *buf, size_t n)
+{
+    tls_conn_t *c = ptr;
+    ssize_t r = send(c->fd, buf, n, MSG_NOSIGNAL);
+    if (r < 0) {
+        int e = errno;
+        if (e == ECONNRESET || e == EPIPE) {
+            if (!c->saw_rst && !c->saw_eof)
+                c->closed_at = hs_mono_ns();
+            c->saw_rst = c->saw_rst || e == ECONNRESET;
+        }
+        gnutls_transport_set_errno(c->s, e == EWOULDBLOCK ? EAGAIN : e);
+    }
+    return r;
+}
+
+static int tls_keylog(gnutls_session_t s, const char *label, const gnutls_datum_t *secret)
+{
+    tls_conn_t *c = gnutls_session_get_ptr(s);
+    gnutls_datum_t cr, sr;
+    if (!c || !c->keylog)
+        return 0;
+    gnutls_session_get_random(s, &cr, &sr);
+    fprintf(c->keylog, "%s ", label);
+    for (unsigned i = 0; i < cr.size; i++)
+        fprintf(c->keylog, "%02x", cr.data[i]);
+    fputc(' ', c->keylog);
+    for (unsigned i = 0; i < secret->size; i++)
+        fprintf(c->keylog, "%02x", secret->data[i]);
+    fputc('\n', c->keylog);
+    fflush(c->keylog); /* a crash later must not lose the keys of what already crossed */
+    return 0;
+}
+
+/* "A,B" with prefix "+GROUP-" → ":+GROUP-A:+GROUP-B".  Returns false if it does not fit. */
+static bool append_list(char *dst, size_t cap, const char *prefix, const char *list)
+{
+    const char *p = list;
+    while (*p) {
+        const char *end = strchr(p, ',');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        size_t used = strlen(dst);
+        if (n && used + 2 + strlen(prefix) + n >= cap)
+            return false;
+        if (n)
+            snprintf(dst + used, cap - used, ":+%s%.*s", prefix, (int)n, p);
+        if (!end)
+            break;
+        p = end + 1;
+    }
+    return true;
+}
+
+static bool build_priority(const tls_opts_t *o, char *out, size_t cap)
+{
+    if (o->priority) {
+        if (strlen(o->priority) >= cap)
+            return false;
+        strcpy(out, o->priority);
+        return true;
+    }
+    bool v13 = o->version == 0 || o->version == 13;
+    bool v12 = o->version == 0 || o->version == 12;
+    snprintf(out, cap, "NONE%s%s", v13 ? ":+VERS-TLS1.3" : "", v12 ? ":+VERS-TLS1.2" : "");
+    const char *ciphers = o->ciphers ? o->ciphers
+                          : v12 ? "AES-256-GCM,AES-128-GCM,CHACHA20-POLY1305,AES-256-CBC,AES-128-CBC"
+                                : "AES-256-GCM,AES-128-GCM,CHACHA20-POLY1305";
+    const char *groups = o->groups ? o->groups
+                         : v12     ? "SECP256R1,X25519,FFDHE2048"
+                                   : "SECP256R1,X25519";
+    bool ok = append_list(out, cap, "", ciphers) && append_list(out, cap, "GROUP-", groups);
+    if (v12) {
+        /* Forward-secret RSA key exchange only, like tor's server list (tor-link.md §4.2). */
+        ok = ok && append_list(out, cap, "", o->kx ? o->kx : "ECDHE-RSA,DHE-RSA") &&
+             append_list(out, cap, "", "AEAD,SHA1,SHA256,SHA384");
+    } else {
+        ok = ok && append_list(out, cap, "", "AEAD");
+    }
+    return ok && append_list(out, cap, "", "SIGN-ALL,COMP-NULL,CTYPE-X509");
+}
+
+int tls_conn_init(tls_conn_t *c, int fd, const tls_opts_t *o)
+{
+    memset(c, 0, sizeof(*c));
+    c->fd = fd;
+    c->alert_level = c->alert_desc = -1;
+    const char *errpos = NULL;
+    int rc;
+    if (!build_priority(o, c->priority, sizeof(c->priority))) {
+        snprintf(c->err, sizeof(c->err), "TLS priority string too long");
+        return -1;
+    }
+    if ((rc = gnutls_certificate_allocate_credentials(&c->cred)) < 0 ||
+        (rc = gnutls_init(&c->s, GNUTLS_CLIENT | GNUTLS_NO_SIGNAL)) < 0) {
+        snprintf(c->err, sizeof(c->err), "GnuTLS init: %s", gnutls_strerror(rc));
+        return -1;
+    }
+    if ((rc = gnutls_priority_set_direct(c->s, c->priority, &errpos)) < 0) {
+        snprintf(c->err, sizeof(c->err), "bad TLS priority string near '%s': %s",
+                 errpos ? errpos : "?", gnutls_strerror(rc));
+        return -1;
+    }
+    /* No verification at the TLS layer, like tor: authenticity comes from CERTS. */
+    if ((rc = gnutls_credentials_set(c->s, GNUTLS_CRD_CERTIFICATE, c->cred)) < 0) {
+        snprintf(c->err, sizeof(c->err), "GnuTLS credentials: %s", gnutls_strerror(rc));
+        return -1;
+    }
+    gnutls_session_set_ptr(c->s, c);
+    gnutls_transport_set_ptr(c->s, c);
+    gnutls_transport_set_pull_function(c->s, tls_pull);
+    gnutls_transport_set_push_function(c->s, tls_push);
+    gnutls_handshake_set_timeout(c->s, 0);
+    if (o->keylog_path) {
+        c->keylog = fopen(o->keylog_path, "a");
+        if (!c->keylog) {
+            snprintf(c->err, sizeof(c->err), "cannot open key log %s: %s", o->keylog_path,
+                     strerror(errno));
+            return -1;
+        }
+        gnutls_session_set_keylog_function(c->s, tls_keylog);
+    }
+    return 0;
+}
+
+/* Waits until the socket is ready in the direction GnuTLS last needed. */
+static tls_io_t tls_wait(tls_conn_t *c, hs_ns_t deadline)
+{
+    struct pollfd p = { .fd = c->fd,
+                        .events = gnutls_record_get_direction(c->s) ? POLLOUT : POLLIN };
+    for (;;) {
+        int rc = poll(&p, 1, hs_ms_left(deadline));
+        if (rc > 0)
+            return TLS_IO_OK;
+        if (rc == 0)
+            return TLS_IO_TIMEOUT;
+        if (errno != EINTR) {
+            snprintf(c->err, sizeof(c->err), "poll: %s", strerror(errno));
+            return TLS_IO_HARNESS;
+        }
+    }
+}
+
+/* Maps a GnuTLS error to our taxonomy, preferring what the socket saw. */
+static tls_io_t tls_classify(tls_conn_t *c, int rc)
+{
+    if (rc == GNUTLS_E_FATAL_ALERT_RECEIVED) {
+        c->alert_level = GNUTLS_AL_FATAL;
+        c->alert_desc = (int)gnutls_alert_get(c->s);
+        snprintf(c->err, sizeof(c->err), "fatal alert %d (%s)", c->alert_desc,
+                 gnutls_alert_get_name((gnutls_alert_description_t)c->alert_desc));
+        return TLS_IO_ALERT;
+    }
+    if (c->saw_rst) {
+        snprintf(c->err, sizeof(c->err), "connection reset by peer");
+        return TLS_IO_RESET;
+    }
+    if (c->saw_eof || rc == GNUTLS_E_PREMATURE_TERMINATION) {
+        snprintf(c->err, sizeof(c->err), "peer closed the connection");
+        return TLS_IO_CLOSED;
+    }
+    snprintf(c->err, sizeof(c->err), "%s", gnutls_strerror(rc));
+    return TLS_IO_ERROR;
+}
+
+tls_io_t tls_conn_handshake(tls_conn_t *c, hs_ns_t deadline)
+{
+    for (;;) {
+        int rc = gnutls_handshake(c->s);
+        if (rc == GNUTLS_E_SUCCESS)
+            return TLS_IO_OK;
+        if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED) {
+            tls_io_t w = tls_wait(c, deadline);
+            if (w != TLS_IO_OK) {
+                if (w == TLS_IO_TIMEOUT)
+                    snprintf(c->err, sizeof(c->err), "no TLS answer within the timeout");
+                return w;
+            }
+            continue;
+        }
+        if (rc == GNUTLS_E_WARNING_ALERT_RECEIVED) {
+            c->alert_level = GNUTLS_AL_WARNING;
+            c->alert_desc = (int)gnutls_alert_get(c->s);
+            c->warning_alerts++;
+            continue;
+        }
+        if (!gnutls_error_is_fatal(rc))
+            continue;
+        return tls_classify(c, rc);
+    }
+}
+
+tls_io_t tls_conn_write(tls_conn_t *c, const void *p, size_t n, hs_ns_t deadline)
+{
+    const uint8_t *b = p;
+    while (n) {
+        ssize_t rc = gnutls_record_send(c->s, b, n);
+        if (rc > 0) {
+            b += rc;
+            n -= (size_t)rc;
+            continue;
+        }
+        if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED) {
+            tls_io_t w = tls_wait(c, deadline);
+            if (w != TLS_IO_OK)
+                return w;
+            continue;
+        }
+        return tls_classify(c, (int)rc);
+    }
+    return TLS_IO_OK;
+}
+
+tls_io_t tls_conn_read(tls_conn_t *c, void *buf, size_t cap, size_t *got, hs_ns_t deadline)
+{
+    *got = 0;
+    for (;;) {
+        ssize_t rc = gnutls_record_recv(c->s, buf, cap);
+        if (rc > 0) {
+            *got = (size_t)rc;
+            return TLS_IO_OK;
+        }
+        if (rc == 0) {
+            /* close_notify: an orderly TLS close. */
+            if (!c->closed_at)
+                c->closed_at = hs_mono_ns();
+            snprintf(c->err, sizeof(c->err), "peer sent close_notify");
+            return TLS_IO_CLOSED;
+        }
+        if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED) {
+            if (gnutls_record_check_pending(c->s))
+                continue;
+            tls_io_t w = tls_wait(c, deadline);
+            if (w != TLS_IO_OK)
+                return w;
+            continue;
+        }
+        if (rc == GNUTLS_E_WARNING_ALERT_RECEIVED) {
+            c->alert_level = GNUTLS_AL_WARNING;
+            c->alert_desc = (int)gnutls_alert_get(c->s);
+            c->warning_alerts++;
+            continue;
+        }
+        if (rc == GNUTLS_E_REHANDSHAKE) {
+            /* A HelloRequest.  The engine never renegotiates as a client: refuse it the
+             * RFC 5246 way (warning no_renegotiation) and keep reading; it is recorded as
+             * evidence because tor never sends one. */
+            c->hello_requests++;
+            (void)gnutls_alert_send(c->s, GNUTLS_AL_WARNING, GNUTLS_A_NO_RENEGOTIATION);
+            continue;
+        }
+        if (!gnutls_error_is_fatal((int)rc))
+            continue;
+        return tls_classify(c, (int)rc);
+    }
+}
+
+void tls_conn_close(tls_conn_t *c, hs_ns_t deadline)
+{
+    if (c->s) {
+        if (!c->saw_eof && !c->saw_rst) {
+            for (;;) {
+                int rc = gnutls_bye(c->s, GNUTLS_SHUT_WR);
+                if ((rc != GNUTLS_E_AGAIN && rc != GNUTLS_E_INTERRUPTED) ||
+                    tls_wait(c, deadline) != TLS_IO_OK)
+                    break;
+            }
+        }
+        gnutls_deinit(c->s);
+        c->s = NULL;
+    }
+    if (c->cred) {
+        gnutls_certificate_free_credentials(c->cred);
+        c->cred = NULL;
+    }
+    if (c->keylog) {
+        fclose(c->keylog);
+        c->keylog = NULL;
+    }
+    if (c->fd >= 0) {
+        close(c->fd);
+        c->fd = -1;
+    }
+}
+
+void tls_conn_info(tls_conn_t *c, tls_info_t *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->version = gnutls_protocol_get_name(gnutls_protocol_get_version(c->s));
+    out->cipher = gnutls_cipher_get_name(gnutls_cipher_get(c->s));
+    out->kx = gnutls_kx_get_name(gnutls_kx_get(c->s));
+    out->mac = gnutls_mac_get_name(gnutls_mac_get(c->s));
+    gnutls_group_t g = gnutls_group_get(c->s);
+    out->group = g ? gnutls_group_get_name(g) : NULL;
+    out->resumed = gnutls_session_is_resumed(c->s) != 0;
+}
+
+int tls_conn_peer_cert(tls_conn_t *c, span_t *der)
+{
+    unsigned n = 0;
+    const gnutls_datum_t *certs = gnutls_certificate_get_peers(c->s, &n);
+    if (!certs || n == 0)
+        return -1;
+    *der = span_of(certs[0].data, certs[0].size);
+    return 0;
+}
+
+int tls_conn_exporter(tls_conn_t *c, const char *label, span_t context, uint8_t *out,
+                      size_t outlen)
+{
+    return gnutls_prf_rfc5705(c->s, strlen(label), label, context.len, (const char *)context.p,
+                              outlen, (char *)out) == 0
+               ? 0
+               : -1;
+}
+
+int tls_conn_randoms(tls_conn_t *c, uint8_t client[32], uint8_t server[32])
+{
+    gnutls_datum_t cr, sr;
+    gnutls_session_get_random(c->s, &cr, &sr);
+    if (cr.size != 32 || sr.size != 32)
+        return -1;
+    memcpy(client, cr.data, 32);
+    memcpy(server, sr.data, 32);
+    return 0;
+}
+
+int tls_conn_master_secret(tls_conn_t *c, uint8_t out[48])
+{
+    gnutls_datum_t ms;
+    if (gnutls_protocol_get_version(c->s) == GNUTLS_TLS1_3)
+        return -1;
+    gnutls_session_get_master_secret(c->s, &ms);
+    if (ms.size != 48)
+        return -1;
+    memcpy(out, ms.data, 48);
+    return 0;
+}

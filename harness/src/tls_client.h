@@ -1,0 +1,76 @@
+/* tls_client.h — a GnuTLS client session over one of our own non-blocking TCP sockets.
+ *
+ * Why our own transport functions: every read and write carries a deadline (poll), and the
+ * pull function records *how* the peer went away (FIN vs RST, with the time), which is
+ * evidence for a verdict — GnuTLS alone folds both into "premature termination".
+ * Priority strings are always explicit (Debian's bare NORMAL still enables TLS 1.0). */
+#ifndef TLS_CLIENT_H
+#define TLS_CLIENT_H
+
+#include "bytes_span.h"
+#include "hs_clock.h"
+
+#include <gnutls/gnutls.h>
+#include <stdio.h>
+
+typedef struct tls_opts {
+    int version;          /* 0: offer TLS 1.3 and 1.2; 12 or 13: only that one */
+    const char *ciphers;  /* comma list of GnuTLS cipher names; NULL: built-in set */
+    const char *groups;   /* comma list of GnuTLS group names (X25519, SECP256R1, …) */
+    const char *kx;       /* TLS 1.2 key exchanges (ECDHE-RSA, DHE-RSA, RSA, …) */
+    const char *priority; /* full GnuTLS priority string; overrides the four above */
+    const char *keylog_path; /* NSS key log, appended to; NULL: none */
+} tls_opts_t;
+
+typedef enum tls_io {
+    TLS_IO_OK = 0,
+    TLS_IO_TIMEOUT,   /* deadline passed with nothing decided */
+    TLS_IO_CLOSED,    /* peer closed: FIN (or close_notify) */
+    TLS_IO_RESET,     /* peer closed: RST */
+    TLS_IO_ALERT,     /* peer sent a fatal alert (alert_level/alert_desc set) */
+    TLS_IO_ERROR,     /* TLS protocol failure (err set) */
+    TLS_IO_HARNESS,   /* our own fault: allocation, bad priority string, … */
+} tls_io_t;
+
+const char *tls_io_str(tls_io_t st);
+
+typedef struct tls_conn {
+    int fd;
+    gnutls_session_t s;
+    gnutls_certificate_credentials_t cred;
+    FILE *keylog;
+    bool saw_eof, saw_rst;
+    hs_ns_t closed_at; /* monotonic time the FIN/RST was seen */
+    int alert_level, alert_desc; /* last alert received, -1 if none */
+    int warning_alerts; /* warning alerts received and tolerated */
+    int hello_requests; /* server-initiated renegotiation requests refused */
+    char priority[600];
+    char err[256];
+} tls_conn_t;
+
+typedef struct tls_info {
+    const char *version, *cipher, *kx, *mac, *group;
+    bool resumed;
+} tls_info_t;
+
+/* Takes ownership of fd (closed by tls_conn_close even on failure). */
+int tls_conn_init(tls_conn_t *c, int fd, const tls_opts_t *o) HS_MUST_CHECK;
+tls_io_t tls_conn_handshake(tls_conn_t *c, hs_ns_t deadline) HS_MUST_CHECK;
+tls_io_t tls_conn_write(tls_conn_t *c, const void *p, size_t n, hs_ns_t deadline) HS_MUST_CHECK;
+/* Reads what is available (≥ 1 byte) into buf. */
+tls_io_t tls_conn_read(tls_conn_t *c, void *buf, size_t cap, size_t *got, hs_ns_t deadline)
+    HS_MUST_CHECK;
+/* Best-effort close_notify (bounded by deadline), then close.  Safe to call twice. */
+void tls_conn_close(tls_conn_t *c, hs_ns_t deadline);
+
+void tls_conn_info(tls_conn_t *c, tls_info_t *out);
+/* The peer's leaf certificate (DER), valid until close. */
+int tls_conn_peer_cert(tls_conn_t *c, span_t *der) HS_MUST_CHECK;
+/* RFC 5705 / RFC 8446 §7.5 exporter with a context. */
+int tls_conn_exporter(tls_conn_t *c, const char *label, span_t context, uint8_t *out,
+                      size_t outlen) HS_MUST_CHECK;
+int tls_conn_randoms(tls_conn_t *c, uint8_t client[32], uint8_t server[32]) HS_MUST_CHECK;
+/* TLS 1.2 master secret (48 bytes); fails under TLS 1.3. */
+int tls_conn_master_secret(tls_conn_t *c, uint8_t out[48]) HS_MUST_CHECK;
+
+#endif
