@@ -165,7 +165,9 @@ static void print_text(const char *target, const li_result_t *r, const link_chan
     if (r->closed)
         printf("  target closed    %s after %.1f ms%s\n", r->closed_rst ? "RST" : "FIN",
                r->close_ms, r->pending_bytes_at_close ? " (mid-cell)" : "");
-    printf("  timings (ms)     tcp %.2f  tls %.2f", r->t_connect, r->t_tls - r->t_connect);
+    printf("  timings (ms)     tcp %.2f", r->t_connect);
+    if (r->t_tls)
+        printf("  tls %.2f", r->t_tls - r->t_connect);
     if (r->t_versions)
         printf("  versions %.2f", r->t_versions - r->t_tls);
     if (r->t_netinfo)
@@ -339,7 +341,7 @@ static void print_json(const char *target, const li_opts_t *o, const li_result_t
     }
     json_obj_begin(&j, "timings_ms");
     json_num(&j, "tcp_connect", r->t_connect);
-    json_num(&j, "tls_handshake", r->tls_done ? r->t_tls - r->t_connect : 0);
+    json_num(&j, "tls_handshake", r->t_tls ? r->t_tls - r->t_connect : 0);
     json_num(&j, "versions", r->t_versions ? r->t_versions - r->t_tls : 0);
     json_num(&j, "certs", r->t_certs ? r->t_certs - r->t_tls : 0);
     json_num(&j, "auth_challenge", r->t_auth_challenge ? r->t_auth_challenge - r->t_tls : 0);
@@ -443,7 +445,7 @@ int cli_handshake(int argc, char **argv)
     else
         print_text(target, r, &ch);
     if (r->verdict != LI_CONFORMANT)
-        fprintf(stderr, "hsprobe handshake: %s: %s\n", li_verdict_name(r->verdict), r->summary);
+        fprintf(stderr, "hsprobe handshake: %s\n", r->summary);
     int rc = li_exit_code(r->verdict);
     link_chan_free(&ch, hs_deadline_in_ms(200));
     free(r);

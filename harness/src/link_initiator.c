@@ -394,11 +394,11 @@ static void li_on_recv_failure(li_ctx_t *x, li_state_t st, link_io_t io)
                r->pending_bytes_at_close ? " in the middle of a cell" : "");
 }
 
-int li_run(const net_addr_t *target, const li_opts_t *o, link_chan_t *ch, li_result_t *r)
+static int li_run_steps(const net_addr_t *target, const li_opts_t *o, link_chan_t *ch,
+                        li_result_t *r, hs_ns_t t0)
 {
-    memset(r, 0, sizeof(*r));
     r->alert_level = r->alert_desc = -1;
-    li_ctx_t x = { .o = o, .target = target, .ch = ch, .r = r, .t0 = hs_mono_ns() };
+    li_ctx_t x = { .o = o, .target = target, .ch = ch, .r = r, .t0 = t0 };
     if (link_chan_init(ch) != 0) {
         li_summary(r, "harness error: out of memory");
         r->verdict = LI_HARNESS;
@@ -519,6 +519,14 @@ int li_run(const net_addr_t *target, const li_opts_t *o, link_chan_t *ch, li_res
         }
         bld_free(&db);
     }
-    r->t_total = li_now_ms(&x);
     return 0;
+}
+
+int li_run(const net_addr_t *target, const li_opts_t *o, link_chan_t *ch, li_result_t *r)
+{
+    memset(r, 0, sizeof(*r));
+    hs_ns_t t0 = hs_mono_ns();
+    int rc = li_run_steps(target, o, ch, r, t0);
+    r->t_total = hs_ns_to_ms(hs_mono_ns() - t0);
+    return rc;
 }
