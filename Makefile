@@ -58,7 +58,6 @@ DEB_PKGS := build-essential pkg-config libgnutls28-dev gnutls-bin check libsubun
             tcpdump tshark iproute2 util-linux python3 python3-pytest python3-cryptography \
             python3-jsonschema
 deps:
-	@$(PYTHON) -c 'pass' 2>/dev/null || true
 	@missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "deps: installing:" $$missing; \
@@ -69,25 +68,33 @@ deps:
 	  if [ $$rc != 0 ]; then tail -20 /tmp/hsprobe-apt.log; echo "deps: apt-get failed (log: /tmp/hsprobe-apt.log)"; exit 1; fi; \
 	else echo "deps: all present"; fi
 
-test: deps build
+# Targets that need the dependencies re-invoke make after `deps`: the pkg-config flags above
+# are computed when make reads this file, which on a fresh machine is before deps installed the
+# libraries they describe.
+test: deps
+	$(MAKE) --no-print-directory build
 	build/unit_tests
 	HSPROBE_BIN=build/hsprobe $(PYTEST)
 
 test-unit: build
 	build/unit_tests
 
-test-asan: deps build-asan
+test-asan: deps
+	$(MAKE) --no-print-directory build-asan
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 build-asan/unit_tests
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 HSPROBE_BIN=build-asan/hsprobe $(PYTEST) -m e2e
 
-valgrind: deps build
+valgrind: deps
+	$(MAKE) --no-print-directory build
 	CK_FORK=no valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite build/unit_tests
 	HSPROBE_BIN=build/hsprobe HSPROBE_WRAP="valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite" $(PYTEST) -m e2e -k handshake_matrix
 
-run: deps build
+run: deps
+	$(MAKE) --no-print-directory build/hsprobe
 	$(PYTHON) harness/py/run_default.py
 
-bench: deps build
+bench: deps
+	$(MAKE) --no-print-directory build/bench_handshake
 	$(PYTHON) harness/py/run_bench.py
 
 clean:
