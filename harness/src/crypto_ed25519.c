@@ -5,6 +5,8 @@
  * So a seed is wrapped in the fixed RFC 8410 PKCS#8 envelope and imported that way. */
 #include "crypto_ed25519.h"
 
+#include "hs_rand.h"
+
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
@@ -62,7 +64,7 @@ int ed25519_key_generate(ed25519_key_t *k)
 {
     uint8_t seed[HS_ED25519_KEY_LEN];
     memset(k, 0, sizeof *k);
-    if (gnutls_rnd(GNUTLS_RND_KEY, seed, sizeof seed) < 0)
+    if (hs_rand_bytes(seed, sizeof seed) < 0)
         return -1;
     int rc = ed25519_key_from_seed(k, seed);
     gnutls_memset(seed, 0, sizeof seed);

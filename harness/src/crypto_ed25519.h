@@ -20,7 +20,7 @@ typedef struct ed25519_key {
 
 /* Deterministic key pair from a 32-byte RFC 8032 seed (the "private key" of RFC 8032). */
 int ed25519_key_from_seed(ed25519_key_t *k, const uint8_t seed[HS_ED25519_KEY_LEN]) HS_MUST_CHECK;
-/* Fresh key pair from GnuTLS's key RNG. */
+/* Fresh key pair, seeded through hs_rand (so a later --seed makes it reproducible). */
 int ed25519_key_generate(ed25519_key_t *k) HS_MUST_CHECK;
 void ed25519_key_free(ed25519_key_t *k);
 int ed25519_sign(const ed25519_key_t *k, span_t msg, uint8_t sig[HS_ED25519_SIG_LEN]) HS_MUST_CHECK;

@@ -1,11 +1,11 @@
 /* crypto_identity.c — see crypto_identity.h. */
 #include "crypto_identity.h"
 
+#include "hs_rand.h"
 #include "wire_certs.h"
 #include "wire_crosscert.h"
 #include "wire_edcert.h"
 
-#include <gnutls/crypto.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -15,7 +15,7 @@ static int random_cn(char *out, size_t cap, const char *tld)
     static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
     uint8_t r[21];
     char label[21];
-    if (gnutls_rnd(GNUTLS_RND_NONCE, r, sizeof r) < 0)
+    if (hs_rand_bytes(r, sizeof r) < 0)
         return -1;
     size_t n = 8 + r[0] % 13;
     for (size_t i = 0; i < n; i++)

@@ -251,15 +251,13 @@ int rsa_sign_raw(gnutls_privkey_t priv, span_t digest, bld_t *out)
     return take_datum(out, &s);
 }
 
-/* GnuTLS reports a wrong signature with one of a few codes; anything else is our fault. */
+/* Signatures come from peers: any refusal by GnuTLS (bad padding, wrong length, a key or
+ * algorithm it will not use) means "invalid"; only running out of memory is our fault. */
 static int verify_result(int r)
 {
     if (r >= 0)
         return 1;
-    if (r == GNUTLS_E_PK_SIG_VERIFY_FAILED || r == GNUTLS_E_PK_DECRYPTION_FAILED ||
-        r == GNUTLS_E_INVALID_REQUEST)
-        return 0;
-    return -1;
+    return r == GNUTLS_E_MEMORY_ERROR ? -1 : 0;
 }
 
 int rsa_verify_raw(gnutls_pubkey_t pub, span_t digest, span_t sig)

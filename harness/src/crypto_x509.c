@@ -1,7 +1,8 @@
 /* crypto_x509.c — see crypto_x509.h. */
 #include "crypto_x509.h"
 
-#include <gnutls/crypto.h>
+#include "hs_rand.h"
+
 #include <gnutls/gnutls.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -122,23 +123,17 @@ int x509_decode(span_t der, x509_cert_t *out, char *why, size_t why_len)
     }
     if (!der_walk(der, 0, why, why_len))
         return 1;
-    span_t tbs, sig;
-    if (!split_cert(der, &tbs, &sig)) {
-        say(why, why_len, "not a Certificate SEQUENCE of exactly three parts with trailing nothing");
-        return 1;
-    }
     out->der = malloc(der.len);
     if (!out->der)
         return -1;
     memcpy(out->der, der.p, der.len);
     out->der_len = der.len;
-    /* Re-split inside our own copy so the spans outlive the caller's buffer. */
+    /* Split inside our own copy so the spans outlive the caller's buffer. */
     if (!split_cert(span_of(out->der, out->der_len), &out->tbs, &out->sig)) {
+        say(why, why_len, "not a Certificate SEQUENCE of exactly three parts, nothing after");
         x509_free(out);
-        return -1;
+        return 1;
     }
-    (void)tbs;
-    (void)sig;
     if (gnutls_x509_crt_init(&out->crt) < 0) {
         x509_free(out);
         return -1;
@@ -175,26 +170,34 @@ void x509_free(x509_cert_t *c)
 
 /* ---- accessors ---------------------------------------------------------------------------- */
 
-int x509_pubkey(const x509_cert_t *c, gnutls_pubkey_t *out)
+/* GnuTLS's result code, so callers can tell an unusable peer key from running out of memory. */
+static int import_pub(const x509_cert_t *c, gnutls_pubkey_t *out)
 {
     *out = NULL;
-    if (gnutls_pubkey_init(out) < 0)
-        return -1;
-    if (gnutls_pubkey_import_x509(*out, c->crt, 0) < 0) {
+    int r = gnutls_pubkey_init(out);
+    if (r < 0)
+        return r;
+    r = gnutls_pubkey_import_x509(*out, c->crt, 0);
+    if (r < 0) {
         gnutls_pubkey_deinit(*out);
         *out = NULL;
-        return -1;
     }
-    return 0;
+    return r;
+}
+
+int x509_pubkey(const x509_cert_t *c, gnutls_pubkey_t *out)
+{
+    return import_pub(c, out) < 0 ? -1 : 0;
 }
 
 int x509_key_info(const x509_cert_t *c, gnutls_pk_algorithm_t *alg, unsigned *bits)
 {
     *bits = 0;
     int a = gnutls_x509_crt_get_pk_algorithm(c->crt, bits);
+    /* A key GnuTLS cannot even classify is the cert's problem: report it as unknown. */
+    *alg = a < 0 ? GNUTLS_PK_UNKNOWN : (gnutls_pk_algorithm_t)a;
     if (a < 0)
-        return -1;
-    *alg = (gnutls_pk_algorithm_t)a;
+        *bits = 0;
     return 0;
 }
 
@@ -207,8 +210,9 @@ int x509_is_signed_by(const x509_cert_t *subject, const x509_cert_t *issuer)
     int alg = gnutls_x509_crt_get_signature_algorithm(subject->crt);
     if (alg < 0 || alg == GNUTLS_SIGN_UNKNOWN)
         return 0; /* an algorithm we cannot name cannot verify */
-    if (x509_pubkey(issuer, &pub) != 0)
-        return -1;
+    int ir = import_pub(issuer, &pub);
+    if (ir < 0) /* a key GnuTLS cannot use verifies nothing */
+        return ir == GNUTLS_E_MEMORY_ERROR ? -1 : 0;
     gnutls_datum_t tbs = { (unsigned char *)subject->tbs.p, (unsigned)subject->tbs.len };
     gnutls_datum_t sig = { (unsigned char *)subject->sig.p, (unsigned)subject->sig.len };
     /* Only the signature matters to tor (X509_verify); SHA-1 signed certs still verify there. */
@@ -220,26 +224,27 @@ int x509_is_signed_by(const x509_cert_t *subject, const x509_cert_t *issuer)
     return r == GNUTLS_E_MEMORY_ERROR ? -1 : 0;
 }
 
+/* SubjectPublicKeyInfo DER; 1 when the key cannot be imported or exported (peer's fault). */
 static int spki_der(const x509_cert_t *c, gnutls_datum_t *out)
 {
     gnutls_pubkey_t pub;
-    if (x509_pubkey(c, &pub) != 0)
-        return -1;
-    int r = gnutls_pubkey_export2(pub, GNUTLS_X509_FMT_DER, out);
-    gnutls_pubkey_deinit(pub);
-    return r < 0 ? -1 : 0;
+    int r = import_pub(c, &pub);
+    if (r >= 0) {
+        r = gnutls_pubkey_export2(pub, GNUTLS_X509_FMT_DER, out);
+        gnutls_pubkey_deinit(pub);
+    }
+    if (r >= 0)
+        return 0;
+    return r == GNUTLS_E_MEMORY_ERROR ? -1 : 1;
 }
 
 int x509_same_pubkey(const x509_cert_t *a, const x509_cert_t *b)
 {
     gnutls_datum_t da = { NULL, 0 }, db = { NULL, 0 };
-    if (spki_der(a, &da) != 0)
-        return -1;
-    if (spki_der(b, &db) != 0) {
-        gnutls_free(da.data);
-        return -1;
-    }
-    int same = da.size == db.size && memcmp(da.data, db.data, da.size) == 0;
+    int ra = spki_der(a, &da);
+    int rb = ra == 0 ? spki_der(b, &db) : 1;
+    int same = ra < 0 || rb < 0 ? -1
+               : ra == 0 && rb == 0 && da.size == db.size && memcmp(da.data, db.data, da.size) == 0;
     gnutls_free(da.data);
     gnutls_free(db.data);
     return same;
@@ -327,7 +332,7 @@ static int crt_skeleton(gnutls_pubkey_t pub, const char *cn, int64_t nb, int64_t
 {
     uint8_t serial[8];
     *out = NULL;
-    if (gnutls_rnd(GNUTLS_RND_NONCE, serial, sizeof serial) < 0)
+    if (hs_rand_bytes(serial, sizeof serial) < 0)
         return -1;
     /* Positive and exactly 8 bytes long in DER: top bit clear, top byte non-zero. */
     serial[0] = (uint8_t)((serial[0] & 0x7f) | 0x40);

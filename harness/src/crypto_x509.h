@@ -37,7 +37,7 @@ void x509_free(x509_cert_t *c); /* safe on a zeroed or freed cert */
 
 /* Caller frees with gnutls_pubkey_deinit. */
 int x509_pubkey(const x509_cert_t *c, gnutls_pubkey_t *out) HS_MUST_CHECK;
-/* Algorithm (GNUTLS_PK_*) and size in bits; -1 on fault. */
+/* Algorithm (GNUTLS_PK_*, GNUTLS_PK_UNKNOWN if GnuTLS cannot tell) and size in bits. */
 int x509_key_info(const x509_cert_t *c, gnutls_pk_algorithm_t *alg, unsigned *bits) HS_MUST_CHECK;
 int64_t x509_not_before(const x509_cert_t *c);
 int64_t x509_not_after(const x509_cert_t *c);
