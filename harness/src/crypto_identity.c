@@ -1,6 +1,7 @@
 /* crypto_identity.c — see crypto_identity.h. */
 #include "crypto_identity.h"
 
+#include "crypto_certsign.h"
 #include "hs_rand.h"
 #include "wire_certs.h"
 #include "wire_crosscert.h"
@@ -86,7 +87,7 @@ static int ed_cert(bld_t *out, uint8_t type, uint32_t exp_hours, uint8_t key_typ
     edcert_fields_t f = { .version = EDCERT_VERSION, .cert_type = type, .exp_hours = exp_hours,
                           .key_type = key_type, .n_ext = n_ext, .ext = ext };
     memcpy(f.certified_key, key, 32);
-    return edcert_build_signed(out, &f, signer);
+    return certsign_edcert(out, &f, signer);
 }
 
 int identity_build_signing_cert(const relay_identity_t *id, uint32_t exp_hours, bld_t *out)
@@ -116,7 +117,7 @@ int identity_build_link_auth_cert(const relay_identity_t *id, uint32_t exp_hours
 
 int identity_build_crosscert(const relay_identity_t *id, uint32_t exp_hours, bld_t *out)
 {
-    return crosscert_build_signed(out, id->ed_id.pub, exp_hours, id->rsa_id);
+    return certsign_crosscert(out, id->ed_id.pub, exp_hours, id->rsa_id);
 }
 
 uint32_t identity_exp_hours(int64_t now, int64_t lifetime_s)

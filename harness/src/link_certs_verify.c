@@ -6,6 +6,7 @@
  * evaluated, so the set of ids a path produces does not depend on what the peer omitted. */
 #include "link_certs_verify.h"
 
+#include "crypto_certsign.h"
 #include "crypto_digest.h"
 #include "crypto_rsa.h"
 #include "crypto_x509.h"
@@ -331,7 +332,7 @@ static void check_crosscert(ctx_t *c, const edcert_t *e4, gnutls_pubkey_t id_key
         return;
     }
     crosscert_sig_t sr;
-    if (crosscert_check_sig(&cc, id_key, &sr) != 0) {
+    if (certsign_crosscert_check(&cc, id_key, &sr) != 0) {
         (void)fault(c);
         return;
     }
@@ -349,7 +350,7 @@ static void check_ed_sig(ctx_t *c, const char *id, const edcert_t *e, const uint
         skipped(c, id, SPEC_ED, R_BAD_SIG, missing);
         return;
     }
-    int r = ed25519_verify(key, e->signed_part, e->signature);
+    int r = certsign_edcert_check(e, key);
     if (r < 0) {
         (void)fault(c);
         return;

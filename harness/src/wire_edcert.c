@@ -47,13 +47,12 @@ wire_status_t edcert_parse(span_t in, edcert_t *out)
     return WIRE_OK;
 }
 
-/* Everything but the signature; returns where the signed bytes start. */
-static size_t put_body(bld_t *b, const edcert_fields_t *f)
+int edcert_build_body(bld_t *b, const edcert_fields_t *f, size_t *start)
 {
-    size_t start = b->len;
+    *start = b->len;
     if (f->n_ext > 255 || (f->n_ext && !f->ext)) {
         bld_fail(b, "Ed25519 cert: bad extension list");
-        return start;
+        return -1;
     }
     bld_u8(b, f->version);
     bld_u8(b, f->cert_type);
@@ -72,29 +71,16 @@ static size_t put_body(bld_t *b, const edcert_fields_t *f)
         bld_u8(b, e->flags);
         bld_bytes(b, e->data.p, e->data.len);
     }
-    return start;
-}
-
-int edcert_build_signed(bld_t *b, const edcert_fields_t *f, const ed25519_key_t *signer)
-{
-    size_t start = put_body(b, f);
-    uint8_t sig[HS_ED25519_SIG_LEN];
-    span_t signed_part = bld_span(b);
-    if (!bld_ok(b) || !span_skip(&signed_part, start))
-        return -1;
-    if (ed25519_sign(signer, signed_part, sig) != 0) {
-        bld_fail(b, "Ed25519 cert: signing failed");
-        return -1;
-    }
-    bld_bytes(b, sig, sizeof sig);
     return bld_ok(b) ? 0 : -1;
 }
 
 int edcert_build_with_signature(bld_t *b, const edcert_fields_t *f,
-                                const uint8_t sig[HS_ED25519_SIG_LEN])
+                                const uint8_t sig[EDCERT_SIG_LEN])
 {
-    (void)put_body(b, f);
-    bld_bytes(b, sig, HS_ED25519_SIG_LEN);
+    size_t start;
+    if (edcert_build_body(b, f, &start) != 0)
+        return -1;
+    bld_bytes(b, sig, EDCERT_SIG_LEN);
     return bld_ok(b) ? 0 : -1;
 }
 

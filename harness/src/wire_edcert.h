@@ -8,12 +8,15 @@
  * truncation, trailing bytes, a signed-with-key extension whose length is not 32) and reports
  * what the format forbids a verifier to accept — an unknown extension flagged
  * AFFECTS_VALIDATION, a second signed-with-key extension — as flags, so the caller decides and
- * can say why.  Spans point into the caller's buffer. */
+ * can say why.  Spans point into the caller's buffer.
+ *
+ * Structure only: this file lays out bytes and says which of them are signed (signed_part,
+ * edcert_build_body); signing and verifying need keys, which live a layer up, in
+ * crypto_certsign. */
 #ifndef WIRE_EDCERT_H
 #define WIRE_EDCERT_H
 
 #include "bytes_span.h"
-#include "crypto_ed25519.h"
 #include "wire_status.h"
 
 #define EDCERT_VERSION 1u
@@ -21,6 +24,7 @@
 #define EDCERT_HEADER_LEN 40u    /* VERSION .. N_EXTENSIONS */
 #define EDCERT_EXT_SIGNED_WITH_KEY 0x04u
 #define EDCERT_EXT_FLAG_AFFECTS_VALIDATION 0x01u
+#define EDCERT_SIG_LEN 64u       /* an Ed25519 signature */
 
 enum {
     EDCERT_KEY_ED25519 = 0x01,
@@ -46,7 +50,7 @@ typedef struct edcert {
     uint8_t signing_key[32]; /* from the first signed-with-key extension */
     bool unknown_critical_ext;       /* unknown type with AFFECTS_VALIDATION: must reject */
     bool duplicate_signing_key_ext;  /* a second signed-with-key extension: must reject */
-    uint8_t signature[HS_ED25519_SIG_LEN];
+    uint8_t signature[EDCERT_SIG_LEN];
     span_t signed_part; /* every byte before the signature */
 } edcert_t;
 
@@ -66,12 +70,13 @@ typedef struct edcert_fields {
     const edcert_ext_t *ext;
 } edcert_fields_t;
 
-/* Appends the cert signed by `signer` over all preceding bytes.  0 ok, -1 builder or signing
- * failure. */
-int edcert_build_signed(bld_t *b, const edcert_fields_t *f, const ed25519_key_t *signer) HS_MUST_CHECK;
-/* Appends the cert with the caller's 64 signature bytes (good, bad, or from elsewhere). */
+/* Appends everything but the signature — exactly the bytes that get signed — and sets *start to
+ * where they begin in b.  0 ok, -1 builder failure (bad extension list, cap). */
+int edcert_build_body(bld_t *b, const edcert_fields_t *f, size_t *start) HS_MUST_CHECK;
+/* Appends the cert with the caller's 64 signature bytes (good, bad, or from elsewhere).  To
+ * sign with a key, see certsign_edcert in crypto_certsign.h. */
 int edcert_build_with_signature(bld_t *b, const edcert_fields_t *f,
-                                const uint8_t sig[HS_ED25519_SIG_LEN]) HS_MUST_CHECK;
+                                const uint8_t sig[EDCERT_SIG_LEN]) HS_MUST_CHECK;
 /* Convenience for the common signed-with-key extension holding `key`. */
 edcert_ext_t edcert_ext_signed_with_key(const uint8_t key[32]);
 /* Expired per tor: exp_hours*3600 < now (no slop). */

@@ -6,6 +6,7 @@
  * and the id of the failing check. */
 #include "unit.h"
 
+#include "crypto_certsign.h"
 #include "crypto_identity.h"
 #include "link_certs_verify.h"
 #include "wire_crosscert.h"
@@ -117,7 +118,7 @@ static void ed(bld_t *b, uint8_t type, uint32_t exp, uint8_t key_type, const uin
                           .n_ext = n_ext, .ext = ext };
     memcpy(f.certified_key, key, 32);
     bld_init(b, 4096);
-    ck_assert_int_eq(edcert_build_signed(b, &f, signer), 0);
+    ck_assert_int_eq(certsign_edcert(b, &f, signer), 0);
 }
 
 static void signing_cert(bld_t *b, uint8_t type, uint32_t exp)
@@ -343,7 +344,7 @@ START_TEST(test_rsa_id_on_ed_path)
     ck_assert_int_eq(x509_build_self_signed(g_rsa1536, "www.big.com", NOW - DAY, NOW + DAY, &b), 0);
     bld_t cc;
     bld_init(&cc, 1024);
-    ck_assert_int_eq(crosscert_build_signed(&cc, g_id.ed_id.pub, g_exp, g_rsa1536), 0);
+    ck_assert_int_eq(certsign_crosscert(&cc, g_id.ed_id.pub, g_exp, g_rsa1536), 0);
     RUN(CERTS_PEER_RESPONDER, TLS, &v, C(1), B(2, &b), C(4), C(5), B(7, &cc));
     expect_fail(&v, "The legacy RSA ID certificate was not valid", "certs.rsa-id.rsa1024");
     ck_assert(check_ok(&v, "certs.cross.signature"));
@@ -382,15 +383,15 @@ START_TEST(test_crosscert_failures)
     cross_case(&b, "Unparseable or overlong crosscert", "certs.cross.parses");
     /* Certifies another Ed25519 key. */
     bld_reset(&b);
-    ck_assert_int_eq(crosscert_build_signed(&b, g_id.ed_signing.pub, g_exp, g_id.rsa_id), 0);
+    ck_assert_int_eq(certsign_crosscert(&b, g_id.ed_signing.pub, g_exp, g_id.rsa_id), 0);
     cross_case(&b, "Crosscert did not match Ed25519 key", "certs.cross.matches-ed-id");
     /* Expired (tor's D12). */
     bld_reset(&b);
-    ck_assert_int_eq(crosscert_build_signed(&b, g_id.ed_id.pub, (uint32_t)(NOW / 3600 - 1), g_id.rsa_id), 0);
+    ck_assert_int_eq(certsign_crosscert(&b, g_id.ed_id.pub, (uint32_t)(NOW / 3600 - 1), g_id.rsa_id), 0);
     cross_case(&b, "Crosscert is expired", "certs.cross.not-expired");
     /* Standard PKCS#1 signature with DigestInfo. */
     uint8_t d[32];
-    ck_assert_int_eq(crosscert_digest(g_id.ed_id.pub, g_exp, d), 0);
+    ck_assert_int_eq(certsign_crosscert_digest(g_id.ed_id.pub, g_exp, d), 0);
     bld_t sig;
     bld_init(&sig, 1024);
     ck_assert_int_eq(rsa_sign_digestinfo_sha256(g_id.rsa_id, span_of(d, 32), &sig), 0);
@@ -400,7 +401,7 @@ START_TEST(test_crosscert_failures)
     bld_free(&sig);
     /* Signed by another RSA key. */
     bld_reset(&b);
-    ck_assert_int_eq(crosscert_build_signed(&b, g_id.ed_id.pub, g_exp, g_other_rsa), 0);
+    ck_assert_int_eq(certsign_crosscert(&b, g_id.ed_id.pub, g_exp, g_other_rsa), 0);
     cross_case(&b, "Bad signature, or length of signed data not as expected", "certs.cross.signature");
     bld_free(&b);
 }

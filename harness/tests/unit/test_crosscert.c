@@ -3,6 +3,7 @@
  * One RSA-1024 key pair per test case (unchecked fixture: generated before CK_FORK forks). */
 #include "unit.h"
 
+#include "crypto_certsign.h"
 #include "crypto_digest.h"
 #include "crypto_rsa.h"
 #include "wire_crosscert.h"
@@ -33,7 +34,7 @@ static crosscert_sig_t sig_verdict(span_t enc)
     crosscert_t c;
     crosscert_sig_t r;
     ck_assert_int_eq(crosscert_parse(enc, &c), WIRE_OK);
-    ck_assert_int_eq(crosscert_check_sig(&c, g_pub, &r), 0);
+    ck_assert_int_eq(certsign_crosscert_check(&c, g_pub, &r), 0);
     return r;
 }
 
@@ -41,7 +42,7 @@ START_TEST(test_layout_and_roundtrip)
 {
     bld_t b;
     bld_init(&b, 1024);
-    ck_assert_int_eq(crosscert_build_signed(&b, ed_key, 0x0007ACD7, g_rsa), 0);
+    ck_assert_int_eq(certsign_crosscert(&b, ed_key, 0x0007ACD7, g_rsa), 0);
     ck_assert_uint_eq(b.len, 165); /* 32 + 4 + 1 + 128, tor's observed size */
     span_t s = bld_span(&b);
     uint8_t key[32], siglen;
@@ -79,8 +80,14 @@ START_TEST(test_digest_definition)
     memcpy(buf + 37, ed_key, 32);
     buf[69] = 0x00, buf[70] = 0x07, buf[71] = 0xac, buf[72] = 0xd7;
     ck_assert_int_eq(crypto_sha256(span_of(buf, sizeof buf), want), 0);
-    ck_assert_int_eq(crosscert_digest(ed_key, 0x0007ACD7, got), 0);
+    ck_assert_int_eq(certsign_crosscert_digest(ed_key, 0x0007ACD7, got), 0);
     ck_assert_bytes_eq(got, 32, want, 32);
+    /* The wire layer yields exactly those bytes, unhashed. */
+    bld_t b;
+    bld_init(&b, CROSSCERT_SIGNED_DATA_LEN);
+    ck_assert_int_eq(crosscert_build_signed_data(&b, ed_key, 0x0007ACD7), 0);
+    ck_assert_bytes_eq(b.buf, b.len, buf, sizeof buf);
+    bld_free(&b);
 }
 END_TEST
 
@@ -88,7 +95,7 @@ END_TEST
 START_TEST(test_digestinfo_signature_rejected)
 {
     uint8_t d[32];
-    ck_assert_int_eq(crosscert_digest(ed_key, 1000, d), 0);
+    ck_assert_int_eq(certsign_crosscert_digest(ed_key, 1000, d), 0);
     bld_t sig, b;
     bld_init(&sig, 1024);
     bld_init(&b, 1024);
@@ -110,7 +117,7 @@ START_TEST(test_bad_signatures)
     bld_t b;
     bld_init(&b, 1024);
     /* Wrong key. */
-    ck_assert_int_eq(crosscert_build_signed(&b, ed_key, 1000, g_other), 0);
+    ck_assert_int_eq(certsign_crosscert(&b, ed_key, 1000, g_other), 0);
     ck_assert_int_eq(sig_verdict(bld_span(&b)), CROSSCERT_SIG_BAD);
     /* Good signature, but over other data (expiry changed afterwards). */
     crosscert_t c;
@@ -118,7 +125,7 @@ START_TEST(test_bad_signatures)
     bld_t b2;
     bld_init(&b2, 1024);
     bld_reset(&b);
-    ck_assert_int_eq(crosscert_build_signed(&b, ed_key, 1000, g_rsa), 0);
+    ck_assert_int_eq(certsign_crosscert(&b, ed_key, 1000, g_rsa), 0);
     ck_assert_int_eq(crosscert_parse(bld_span(&b), &c), WIRE_OK);
     ck_assert_int_eq(crosscert_build_with_signature(&b2, ed_key, 1001, c.sig), 0);
     ck_assert_int_eq(sig_verdict(bld_span(&b2)), CROSSCERT_SIG_BAD);
@@ -139,7 +146,7 @@ START_TEST(test_truncation_and_overlong)
 {
     bld_t b;
     bld_init(&b, 1024);
-    ck_assert_int_eq(crosscert_build_signed(&b, ed_key, 1000, g_rsa), 0);
+    ck_assert_int_eq(certsign_crosscert(&b, ed_key, 1000, g_rsa), 0);
     crosscert_t c;
     for (size_t len = 0; len < b.len; len++) {
         uint8_t *p = malloc(len ? len : 1);
