@@ -140,8 +140,9 @@ def run_hsprobe(hsprobe_bin, slow_factor):
     """run_hsprobe(args, timeout=15.0) -> HsprobeRun (rc, stdout, stderr, json).
 
     Fails the test if the engine crashes (signal, sanitizer report), uses an exit code outside
-    the contract (0-4), runs past `timeout` (scaled under HSPROBE_WRAP), or, with --json, does not
-    print exactly one JSON object whose exit_code equals its exit status."""
+    the contract (0-4), runs past `timeout` (scaled under HSPROBE_WRAP), or, with --json and any
+    exit but 2 (usage), does not print exactly one JSON object whose exit_code equals its exit
+    status."""
 
     def run(args, timeout: float = 15.0, check: bool = True) -> HsprobeRun:
         argv = [*hsprobe_wrap(), str(hsprobe_bin), *[str(a) for a in args]]
@@ -171,7 +172,7 @@ def run_hsprobe(hsprobe_bin, slow_factor):
             pytest.fail(f"exit code {proc.returncode} is outside the contract (0-4)\n"
                         f"{res.describe()}", pytrace=False)
         obj = None
-        if "--json" in res.argv:
+        if "--json" in res.argv and proc.returncode != 2:  # usage errors print no report
             try:
                 obj = json.loads(out)
             except ValueError as e:
