@@ -245,6 +245,7 @@ static void print_json(const char *target, const li_opts_t *o, const li_result_t
         json_int(&j, "type", c->type);
         json_str(&j, "name", cert_type_name(c->type));
         json_int(&j, "len", (int64_t)c->len);
+        json_hex(&j, "sha256", c->sha256, 32);
         json_bool(&j, "decoded", c->decoded);
         if (c->has_expiry)
             json_int(&j, "expires", c->expires);

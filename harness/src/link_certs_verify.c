@@ -188,6 +188,9 @@ static void decode_all(ctx_t *c)
         uint8_t t = cell->e[i].type;
         ci->type = t;
         ci->len = cell->e[i].body.len;
+        /* A digest of the raw entry lets a report be matched against key files on disk. */
+        if (crypto_sha256(cell->e[i].body, ci->sha256) != 0)
+            c->fault = true;
         for (size_t j = 0; j < i; j++)
             if (cell->e[j].type == t)
                 ci->duplicate = true;

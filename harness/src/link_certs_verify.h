@@ -38,6 +38,7 @@ typedef struct certs_check {
 typedef struct certs_cert_info {
     uint8_t type;
     size_t len;
+    uint8_t sha256[32]; /* of the entry's bytes as received */
     bool decoded;
     bool duplicate; /* an earlier entry had the same type */
     bool has_expiry;

@@ -98,8 +98,8 @@ def assert_conformant_report(obj, facts, tls, link, cert_der, cert, run):
             assert _int(e["expires"]), e
     type1 = certs[0]
     assert type1["len"] == len(cert_der), "type-1 cert must be byte-identical to the TLS cert"
-    if "sha256" in type1:  # not in the documented contract; checked when present
-        assert type1["sha256"].lower() == c["sha256"].lower()
+    # CERTS type 1 is byte-identical to the TLS certificate (tor-link.md §1.7).
+    assert type1["sha256"].lower() == c["sha256"].lower()
     certs_cell = [e for e in obj["transcript"] if e["dir"] == "recv" and e["cmd"] == "CERTS"]
     assert len(certs_cell) == 1
     if "hex" in certs_cell[0]:  # raw cell bytes (beyond the documented contract): parse them
