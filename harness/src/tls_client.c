@@ -211,6 +211,14 @@ static tls_io_t tls_classify(tls_conn_t *c, int rc)
     return TLS_IO_ERROR;
 }
 
+/* A warning alert is tolerated (the connection goes on) but kept as evidence. */
+static void tls_note_warning(tls_conn_t *c)
+{
+    c->alert_level = GNUTLS_AL_WARNING;
+    c->alert_desc = (int)gnutls_alert_get(c->s);
+    c->warning_alerts++;
+}
+
 tls_io_t tls_conn_handshake(tls_conn_t *c, hs_ns_t deadline)
 {
     for (;;) {
@@ -227,9 +235,7 @@ tls_io_t tls_conn_handshake(tls_conn_t *c, hs_ns_t deadline)
             continue;
         }
         if (rc == GNUTLS_E_WARNING_ALERT_RECEIVED) {
-            c->alert_level = GNUTLS_AL_WARNING;
-            c->alert_desc = (int)gnutls_alert_get(c->s);
-            c->warning_alerts++;
+            tls_note_warning(c);
             continue;
         }
         if (!gnutls_error_is_fatal(rc))
@@ -284,9 +290,7 @@ tls_io_t tls_conn_read(tls_conn_t *c, void *buf, size_t cap, size_t *got, hs_ns_
             continue;
         }
         if (rc == GNUTLS_E_WARNING_ALERT_RECEIVED) {
-            c->alert_level = GNUTLS_AL_WARNING;
-            c->alert_desc = (int)gnutls_alert_get(c->s);
-            c->warning_alerts++;
+            tls_note_warning(c);
             continue;
         }
         if (rc == GNUTLS_E_REHANDSHAKE) {
