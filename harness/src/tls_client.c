@@ -128,6 +128,17 @@ static bool build_priority(const tls_opts_t *o, char *out, size_t cap)
     return ok && append_list(out, cap, "", "SIGN-ALL,COMP-NULL,CTYPE-X509");
 }
 
+/* Undoes a half-built session: a failed init leaves nothing for close to send or free except
+ * the fd (a target must never see bytes caused by our own set-up failure). */
+static int tls_init_failed(tls_conn_t *c)
+{
+    if (c->s) {
+        gnutls_deinit(c->s);
+        c->s = NULL;
+    }
+    return -1;
+}
+
 int tls_conn_init(tls_conn_t *c, int fd, const tls_opts_t *o)
 {
     memset(c, 0, sizeof(*c));
@@ -137,22 +148,22 @@ int tls_conn_init(tls_conn_t *c, int fd, const tls_opts_t *o)
     int rc;
     if (!build_priority(o, c->priority, sizeof(c->priority))) {
         snprintf(c->err, sizeof(c->err), "TLS priority string too long");
-        return -1;
+        return tls_init_failed(c);
     }
     if ((rc = gnutls_certificate_allocate_credentials(&c->cred)) < 0 ||
         (rc = gnutls_init(&c->s, GNUTLS_CLIENT | GNUTLS_NO_SIGNAL)) < 0) {
         snprintf(c->err, sizeof(c->err), "GnuTLS init: %s", gnutls_strerror(rc));
-        return -1;
+        return tls_init_failed(c);
     }
     if ((rc = gnutls_priority_set_direct(c->s, c->priority, &errpos)) < 0) {
         snprintf(c->err, sizeof(c->err), "bad TLS priority string near '%s': %s",
                  errpos ? errpos : "?", gnutls_strerror(rc));
-        return -1;
+        return tls_init_failed(c);
     }
     /* No verification at the TLS layer, like tor: authenticity comes from CERTS. */
     if ((rc = gnutls_credentials_set(c->s, GNUTLS_CRD_CERTIFICATE, c->cred)) < 0) {
         snprintf(c->err, sizeof(c->err), "GnuTLS credentials: %s", gnutls_strerror(rc));
-        return -1;
+        return tls_init_failed(c);
     }
     gnutls_session_set_ptr(c->s, c);
     gnutls_transport_set_ptr(c->s, c);
@@ -164,7 +175,7 @@ int tls_conn_init(tls_conn_t *c, int fd, const tls_opts_t *o)
         if (!c->keylog) {
             snprintf(c->err, sizeof(c->err), "cannot open key log %s: %s", o->keylog_path,
                      strerror(errno));
-            return -1;
+            return tls_init_failed(c);
         }
         gnutls_session_set_keylog_function(c->s, tls_keylog);
     }
@@ -223,8 +234,10 @@ tls_io_t tls_conn_handshake(tls_conn_t *c, hs_ns_t deadline)
 {
     for (;;) {
         int rc = gnutls_handshake(c->s);
-        if (rc == GNUTLS_E_SUCCESS)
+        if (rc == GNUTLS_E_SUCCESS) {
+            c->established = true;
             return TLS_IO_OK;
+        }
         if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED) {
             tls_io_t w = tls_wait(c, deadline);
             if (w != TLS_IO_OK) {
@@ -310,7 +323,9 @@ tls_io_t tls_conn_read(tls_conn_t *c, void *buf, size_t cap, size_t *got, hs_ns_
 void tls_conn_close(tls_conn_t *c, hs_ns_t deadline)
 {
     if (c->s) {
-        if (!c->saw_eof && !c->saw_rst) {
+        /* close_notify only on an established session the peer has not closed: after a
+         * failed handshake it would be a stray record of ours in the target's evidence. */
+        if (c->established && !c->saw_eof && !c->saw_rst) {
             for (;;) {
                 int rc = gnutls_bye(c->s, GNUTLS_SHUT_WR);
                 if ((rc != GNUTLS_E_AGAIN && rc != GNUTLS_E_INTERRUPTED) ||

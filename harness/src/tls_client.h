@@ -39,6 +39,7 @@ typedef struct tls_conn {
     gnutls_session_t s;
     gnutls_certificate_credentials_t cred;
     FILE *keylog;
+    bool established; /* the TLS handshake completed */
     bool saw_eof, saw_rst;
     hs_ns_t closed_at; /* monotonic time the FIN/RST was seen */
     int alert_level, alert_desc; /* last alert received, -1 if none */

@@ -66,5 +66,6 @@ Suite *suite_crosscert(void);
 Suite *suite_crypto(void);
 Suite *suite_certs_verify(void);
 Suite *suite_initiator_table(void);
+Suite *suite_tls_client(void);
 
 #endif
