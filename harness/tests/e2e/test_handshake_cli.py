@@ -445,3 +445,14 @@ def test_non_tls_listener_is_deviation(run_hsprobe):
         text = run_hsprobe(["handshake", lst.addr, "--timeout", "2000"], timeout=10)
         assert text.rc == 1, text.describe()
         assert "tls" in _combined(text)
+
+
+def test_bad_priority_is_a_harness_error_not_a_crash(run_hsprobe, tor_relay):
+    """A priority string GnuTLS refuses is our fault (exit 4), reported clearly; it once crashed
+    in tls_conn_close on the half-built session."""
+    run = run_hsprobe(["handshake", tor_relay.addr, "--priority", "NONE:+BOGUS", "--json"],
+                      timeout=20)
+    assert run.rc == 4, run.describe()
+    assert run.json["verdict"] == "harness-error"
+    assert "priority" in run.json["summary"]
+    assert run.json["transcript"] == []  # nothing was sent to the target
