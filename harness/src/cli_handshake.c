@@ -438,6 +438,7 @@ int cli_handshake(int argc, char **argv)
     }
     if (li_run(&addr, &o, &ch, r) != 0) {
         fprintf(stderr, "hsprobe handshake: %s\n", r->summary);
+        link_chan_free(&ch, hs_deadline_in_ms(200));
         free(r);
         return CLI_EXIT_HARNESS;
     }

@@ -126,7 +126,8 @@ typedef struct li_result {
 } li_result_t;
 
 /* Runs the whole initiator handshake against target.  The channel (transcript included) is
- * left open for the caller to inspect and must be freed with link_chan_free.  Returns 0
+ * left open for the caller to inspect and must be freed with link_chan_free, whatever li_run
+ * returned.  Returns 0
  * unless the harness itself failed before it could record a result (then -1). */
 int li_run(const net_addr_t *target, const li_opts_t *o, link_chan_t *ch, li_result_t *r)
     HS_MUST_CHECK;
