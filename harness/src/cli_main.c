@@ -1,6 +1,7 @@
 /* cli_main.c — the hsprobe command: global set-up and subcommand dispatch. */
 #include "cli_exit.h"
 #include "cli_handshake.h"
+#include "cli_scen.h"
 
 #include <gnutls/gnutls.h>
 #include <signal.h>
@@ -19,6 +20,9 @@ static void usage(FILE *f)
             "commands:\n"
             "  handshake HOST:PORT   run a Tor link handshake as an initiator, validate\n"
             "                        everything the responder sends, report what it learned\n"
+            "  run FILE|DIR...       run scenario files against a target (--target HOST:PORT),\n"
+            "                        one JSON result line per scenario\n"
+            "  lint FILE|DIR...      check scenario files without running them\n"
             "  help [COMMAND]        show help\n"
             "  version               print the version\n"
             "\n"
@@ -43,8 +47,17 @@ int main(int argc, char **argv)
     }
     const char *cmd = argv[1];
     if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
-        if (argc > 2 && !strcmp(cmd, "help") && !strcmp(argv[2], "handshake")) {
-            cli_handshake_help();
+        if (argc > 2 && !strcmp(cmd, "help")) {
+            if (!strcmp(argv[2], "handshake"))
+                cli_handshake_help();
+            else if (!strcmp(argv[2], "run"))
+                cli_run_help();
+            else if (!strcmp(argv[2], "lint"))
+                cli_lint_help();
+            else {
+                fprintf(stderr, "hsprobe: no help for unknown command '%s'\n", argv[2]);
+                return CLI_EXIT_USAGE;
+            }
             return 0;
         }
         usage(stdout);
@@ -54,12 +67,15 @@ int main(int argc, char **argv)
         printf("hsprobe %s (GnuTLS %s)\n", HSPROBE_VERSION, gnutls_check_version(NULL));
         return 0;
     }
-    if (!strcmp(cmd, "handshake")) {
+    if (!strcmp(cmd, "lint"))
+        return cli_lint(argc - 1, argv + 1);
+    if (!strcmp(cmd, "handshake") || !strcmp(cmd, "run")) {
         if (gnutls_global_init() < 0) {
             fprintf(stderr, "hsprobe: GnuTLS initialisation failed\n");
             return CLI_EXIT_HARNESS;
         }
-        int rc = cli_handshake(argc - 1, argv + 1);
+        int rc = !strcmp(cmd, "run") ? cli_run(argc - 1, argv + 1)
+                                     : cli_handshake(argc - 1, argv + 1);
         gnutls_global_deinit();
         return rc;
     }

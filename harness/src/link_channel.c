@@ -117,6 +117,13 @@ link_io_t link_chan_send(link_chan_t *ch, uint32_t circ_id, uint8_t cmd, span_t 
     return st;
 }
 
+link_io_t link_chan_send_encoded(link_chan_t *ch, span_t bytes, const cell_t *meta,
+                                 hs_ns_t deadline)
+{
+    link_record(ch, true, meta, bytes);
+    return from_tls(ch, tls_conn_write(&ch->tls, bytes.p, bytes.len, deadline));
+}
+
 link_io_t link_chan_send_raw(link_chan_t *ch, span_t bytes, hs_ns_t deadline)
 {
     link_record(ch, true, NULL, bytes);

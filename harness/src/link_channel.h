@@ -55,6 +55,9 @@ void link_chan_free(link_chan_t *ch, hs_ns_t close_deadline);
 /* Sends one cell built at tx_version (VERSIONS at tx_version 0 gets the 2-byte header). */
 link_io_t link_chan_send(link_chan_t *ch, uint32_t circ_id, uint8_t cmd, span_t body,
                          hs_ns_t deadline) HS_MUST_CHECK;
+/* Sends bytes the caller encoded (possibly mutated), recorded as the cell meta describes. */
+link_io_t link_chan_send_encoded(link_chan_t *ch, span_t bytes, const cell_t *meta,
+                                 hs_ns_t deadline) HS_MUST_CHECK;
 /* Sends bytes as they are (malformed cells, garbage); recorded as one raw record. */
 link_io_t link_chan_send_raw(link_chan_t *ch, span_t bytes, hs_ns_t deadline) HS_MUST_CHECK;
 /* Receives the next cell, framed at rx_version.  out->body stays valid until the next call.

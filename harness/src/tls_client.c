@@ -182,11 +182,18 @@ int tls_conn_init(tls_conn_t *c, int fd, const tls_opts_t *o)
     return 0;
 }
 
-/* Waits until the socket is ready in the direction GnuTLS last needed. */
-static tls_io_t tls_wait(tls_conn_t *c, hs_ns_t deadline)
+void tls_conn_init_plain(tls_conn_t *c, int fd)
 {
-    struct pollfd p = { .fd = c->fd,
-                        .events = gnutls_record_get_direction(c->s) ? POLLOUT : POLLIN };
+    memset(c, 0, sizeof(*c));
+    c->fd = fd;
+    c->plain = true;
+    c->alert_level = c->alert_desc = -1;
+}
+
+/* Waits until the socket is ready in the direction GnuTLS last needed (plain: in *events). */
+static tls_io_t tls_wait_events(tls_conn_t *c, short events, hs_ns_t deadline)
+{
+    struct pollfd p = { .fd = c->fd, .events = events };
     for (;;) {
         int rc = poll(&p, 1, hs_ms_left(deadline));
         if (rc > 0)
@@ -197,6 +204,72 @@ static tls_io_t tls_wait(tls_conn_t *c, hs_ns_t deadline)
             snprintf(c->err, sizeof(c->err), "poll: %s", strerror(errno));
             return TLS_IO_HARNESS;
         }
+    }
+}
+
+static tls_io_t tls_wait(tls_conn_t *c, hs_ns_t deadline)
+{
+    return tls_wait_events(c, gnutls_record_get_direction(c->s) ? POLLOUT : POLLIN, deadline);
+}
+
+/* Socket errors on a plain connection, in the same taxonomy. */
+static tls_io_t plain_error(tls_conn_t *c, int e)
+{
+    if (e == ECONNRESET || e == EPIPE) {
+        if (!c->saw_rst && !c->saw_eof)
+            c->closed_at = hs_mono_ns();
+        c->saw_rst = c->saw_rst || e == ECONNRESET;
+        snprintf(c->err, sizeof(c->err), "%s", e == EPIPE ? "peer closed the connection"
+                                                          : "connection reset by peer");
+        return e == EPIPE && !c->saw_rst ? TLS_IO_CLOSED : TLS_IO_RESET;
+    }
+    snprintf(c->err, sizeof(c->err), "socket: %s", strerror(e));
+    return TLS_IO_HARNESS;
+}
+
+static tls_io_t plain_write(tls_conn_t *c, const uint8_t *b, size_t n, hs_ns_t deadline)
+{
+    while (n) {
+        ssize_t r = send(c->fd, b, n, MSG_NOSIGNAL);
+        if (r > 0) {
+            b += r;
+            n -= (size_t)r;
+            continue;
+        }
+        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+            tls_io_t w = tls_wait_events(c, POLLOUT, deadline);
+            if (w != TLS_IO_OK)
+                return w;
+            continue;
+        }
+        return plain_error(c, errno);
+    }
+    return TLS_IO_OK;
+}
+
+static tls_io_t plain_read(tls_conn_t *c, void *buf, size_t cap, size_t *got, hs_ns_t deadline)
+{
+    for (;;) {
+        ssize_t r = recv(c->fd, buf, cap, 0);
+        if (r > 0) {
+            net_tcp_quickack(c->fd);
+            *got = (size_t)r;
+            return TLS_IO_OK;
+        }
+        if (r == 0) {
+            if (!c->saw_eof)
+                c->closed_at = hs_mono_ns();
+            c->saw_eof = true;
+            snprintf(c->err, sizeof(c->err), "peer closed the connection");
+            return TLS_IO_CLOSED;
+        }
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+            tls_io_t w = tls_wait_events(c, POLLIN, deadline);
+            if (w != TLS_IO_OK)
+                return w;
+            continue;
+        }
+        return plain_error(c, errno);
     }
 }
 
@@ -260,6 +333,8 @@ tls_io_t tls_conn_handshake(tls_conn_t *c, hs_ns_t deadline)
 tls_io_t tls_conn_write(tls_conn_t *c, const void *p, size_t n, hs_ns_t deadline)
 {
     const uint8_t *b = p;
+    if (c->plain)
+        return plain_write(c, b, n, deadline);
     while (n) {
         ssize_t rc = gnutls_record_send(c->s, b, n);
         if (rc > 0) {
@@ -281,6 +356,8 @@ tls_io_t tls_conn_write(tls_conn_t *c, const void *p, size_t n, hs_ns_t deadline
 tls_io_t tls_conn_read(tls_conn_t *c, void *buf, size_t cap, size_t *got, hs_ns_t deadline)
 {
     *got = 0;
+    if (c->plain)
+        return plain_read(c, buf, cap, got, deadline);
     for (;;) {
         ssize_t rc = gnutls_record_recv(c->s, buf, cap);
         if (rc > 0) {
@@ -304,6 +381,8 @@ tls_io_t tls_conn_read(tls_conn_t *c, void *buf, size_t cap, size_t *got, hs_ns_
         }
         if (rc == GNUTLS_E_WARNING_ALERT_RECEIVED) {
             tls_note_warning(c);
+            if (c->stop_on_warning)
+                return TLS_IO_ALERT;
             continue;
         }
         if (rc == GNUTLS_E_REHANDSHAKE) {
@@ -350,9 +429,53 @@ void tls_conn_close(tls_conn_t *c, hs_ns_t deadline)
     }
 }
 
+tls_io_t tls_conn_renegotiate(tls_conn_t *c, hs_ns_t deadline, uint8_t *app, size_t app_cap,
+                              size_t *app_len)
+{
+    if (c->plain || !c->established) {
+        snprintf(c->err, sizeof(c->err), "no established TLS session to renegotiate");
+        return TLS_IO_HARNESS;
+    }
+    for (;;) {
+        int rc = gnutls_handshake(c->s);
+        if (rc == GNUTLS_E_SUCCESS) {
+            c->renegotiations++;
+            return TLS_IO_OK;
+        }
+        if (rc == GNUTLS_E_GOT_APPLICATION_DATA) {
+            /* The server's cells that were in flight: keep them for the channel. */
+            if (*app_len == app_cap) {
+                snprintf(c->err, sizeof(c->err), "receive buffer cap reached during "
+                         "renegotiation");
+                return TLS_IO_HARNESS;
+            }
+            ssize_t r = gnutls_record_recv(c->s, app + *app_len, app_cap - *app_len);
+            if (r > 0)
+                *app_len += (size_t)r;
+            continue;
+        }
+        if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED) {
+            tls_io_t w = tls_wait(c, deadline);
+            if (w != TLS_IO_OK)
+                return w;
+            continue;
+        }
+        if (rc == GNUTLS_E_WARNING_ALERT_RECEIVED) {
+            /* RFC 5746 §4.2 refusal: a warning no_renegotiation; the session goes on. */
+            tls_note_warning(c);
+            return TLS_IO_ALERT;
+        }
+        if (!gnutls_error_is_fatal(rc))
+            continue;
+        return tls_classify(c, rc);
+    }
+}
+
 void tls_conn_info(tls_conn_t *c, tls_info_t *out)
 {
     memset(out, 0, sizeof(*out));
+    if (!c->s)
+        return;
     out->version = gnutls_protocol_get_name(gnutls_protocol_get_version(c->s));
     out->cipher = gnutls_cipher_get_name(gnutls_cipher_get(c->s));
     out->kx = gnutls_kx_get_name(gnutls_kx_get(c->s));

@@ -45,6 +45,9 @@ typedef struct tls_conn {
     int alert_level, alert_desc; /* last alert received, -1 if none */
     int warning_alerts; /* warning alerts received and tolerated */
     int hello_requests; /* server-initiated renegotiation requests refused */
+    bool plain;             /* no TLS at all: reads and writes go to the socket as they are */
+    bool stop_on_warning;   /* tls_conn_read returns TLS_IO_ALERT on a warning alert too */
+    int renegotiations;     /* client-initiated renegotiations that completed */
     char priority[600];
     char err[256];
 } tls_conn_t;
@@ -56,7 +59,16 @@ typedef struct tls_info {
 
 /* Takes ownership of fd (closed by tls_conn_close even on failure). */
 int tls_conn_init(tls_conn_t *c, int fd, const tls_opts_t *o) HS_MUST_CHECK;
+/* A connection without TLS (probes that speak garbage or plaintext to a TLS port); the same
+ * read/write/close calls work on it and still record FIN vs RST. */
+void tls_conn_init_plain(tls_conn_t *c, int fd);
 tls_io_t tls_conn_handshake(tls_conn_t *c, hs_ns_t deadline) HS_MUST_CHECK;
+/* Client-initiated renegotiation (TLS 1.2).  Application data that arrives meanwhile is
+ * appended to app (at most app_cap bytes in total, *app_len updated).  TLS_IO_OK: renegotiated;
+ * TLS_IO_ALERT: refused with an alert (alert_level/alert_desc say which; a warning
+ * no_renegotiation is the RFC 5746 refusal); otherwise the connection failed. */
+tls_io_t tls_conn_renegotiate(tls_conn_t *c, hs_ns_t deadline, uint8_t *app, size_t app_cap,
+                              size_t *app_len) HS_MUST_CHECK;
 tls_io_t tls_conn_write(tls_conn_t *c, const void *p, size_t n, hs_ns_t deadline) HS_MUST_CHECK;
 /* Reads what is available (≥ 1 byte) into buf. */
 tls_io_t tls_conn_read(tls_conn_t *c, void *buf, size_t cap, size_t *got, hs_ns_t deadline)

@@ -7,8 +7,8 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[2] / "src"
 
 # Lower number = lower layer.  hs_ is the shared base (attributes, caps, clock, randomness).
-RANK = {"hs": 0, "bytes": 1, "wire": 2, "crypto": 3, "net": 4, "tls": 5, "link": 6, "out": 7,
-        "cli": 8}
+RANK = {"hs": 0, "bytes": 1, "wire": 2, "crypto": 3, "net": 4, "tls": 5, "link": 6, "scen": 7,
+        "out": 8, "cli": 9}
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 

@@ -1,0 +1,184 @@
+/* out_result.c — see out_result.h. */
+#include "out_result.h"
+
+#include "out_json.h"
+#include "wire_cell.h"
+#include "wire_tls_alert.h"
+
+#include <string.h>
+#include <time.h>
+
+static void header_fields(json_out_t *j, const scenario_t *s)
+{
+    json_str(j, "id", s->id);
+    json_str(j, "file", s->file);
+    json_str(j, "title", s->title);
+    json_str(j, "role", sc_role_name(s->role));
+    json_str(j, "protocol", s->protocol);
+    json_str(j, "spec", s->spec);
+    json_str(j, "level", sc_level_name(s->level));
+    json_str(j, "requirement", s->requirement);
+    json_str(j, "catalogue", s->catalogue[0] ? s->catalogue : NULL);
+}
+
+static void conn_evidence(json_out_t *j, const scenario_t *s, size_t i, const sc_conn_rt_t *c)
+{
+    json_obj_begin(j, NULL);
+    json_str(j, "name", s->conns[i]);
+    if (c->tls_ok) {
+        json_obj_begin(j, "tls");
+        json_str(j, "version", c->tls_info.version ? c->tls_info.version : "?");
+        json_str(j, "cipher", c->tls_info.cipher ? c->tls_info.cipher : "?");
+        if (c->tls_info.kx)
+            json_str(j, "kx", c->tls_info.kx);
+        if (c->tls_info.group)
+            json_str(j, "group", c->tls_info.group);
+        json_obj_end(j);
+    } else {
+        json_null(j, "tls");
+    }
+    double close_ms = link_chan_close_ms(&c->ch);
+    if (close_ms >= 0) {
+        json_obj_begin(j, "close");
+        json_str(j, "kind", c->ch.tls.saw_rst ? "rst" : "fin");
+        json_num(j, "after_ms", close_ms);
+        json_obj_end(j);
+    } else {
+        json_null(j, "close");
+    }
+    json_arr_begin(j, "cells");
+    for (size_t k = 0; k < c->ch.n_recs; k++) {
+        const link_rec_t *r = &c->ch.recs[k];
+        const bld_t *log = r->sent ? &c->ch.sent_log : &c->ch.recv_log;
+        json_obj_begin(j, NULL);
+        json_str(j, "dir", r->sent ? "sent" : "recv");
+        json_str(j, "cmd", r->cmd == 0xff && !r->circ_width ? "raw" : cell_cmd_name(r->cmd));
+        if (r->circ_width) {
+            json_int(j, "circ_id", r->circ_id);
+            json_int(j, "width", r->circ_width);
+        }
+        json_int(j, "len", (int64_t)r->len);
+        json_num(j, "t_ms", hs_ns_to_ms(r->t));
+        json_hex(j, "hex", log->buf + r->off, r->len);
+        json_obj_end(j);
+    }
+    json_arr_end(j);
+    json_bool(j, "overflow", c->ch.log_overflow);
+    json_obj_end(j);
+}
+
+void out_result_write(FILE *f, const scenario_t *s, const sc_env_t *env, const sc_run_t *run)
+{
+    json_out_t j;
+    json_init(&j, f);
+    json_obj_begin(&j, NULL);
+    json_str(&j, "schema", "hsprobe.result/1");
+    header_fields(&j, s);
+    json_str(&j, "target", env->target.text);
+    json_str(&j, "verdict", sc_verdict_name(run->verdict));
+    json_obj_begin(&j, "outcome");
+    json_str(&j, "kind", sc_outcome_name(run->outcome));
+    json_str(&j, "detail", run->detail);
+    if (run->outcome_cmd[0])
+        json_str(&j, "cmd", run->outcome_cmd);
+    if (run->closed) {
+        json_str(&j, "close", run->closed_rst ? "rst" : "fin");
+        json_num(&j, "after_ms", run->close_ms);
+        json_int(&j, "pending_bytes", (int64_t)run->pending_bytes);
+    } else if (run->outcome == SO_STALL) {
+        json_int(&j, "pending_bytes", (int64_t)run->pending_bytes);
+    }
+    if (run->alert_desc >= 0) {
+        json_obj_begin(&j, "alert");
+        json_str(&j, "level", run->alert_level == 1 ? "warning" : "fatal");
+        json_int(&j, "code", run->alert_desc);
+        const char *n = tls_alert_name(run->alert_desc);
+        json_str(&j, "name", n ? n : "unknown");
+        json_obj_end(&j);
+    }
+    json_obj_end(&j);
+    if (run->failed_step >= 0) {
+        json_obj_begin(&j, "failed_step");
+        json_int(&j, "line", s->steps[run->failed_step].line);
+        json_str(&j, "text", s->steps[run->failed_step].text);
+        json_obj_end(&j);
+    } else {
+        json_null(&j, "failed_step");
+    }
+    json_str(&j, "message", run->message);
+    json_bool(&j, "negated", env->negate_last);
+    if (env->seeded)
+        json_int(&j, "seed", (int64_t)env->seed);
+    else
+        json_null(&j, "seed");
+    json_obj_begin(&j, "evidence");
+    json_arr_begin(&j, "connections");
+    for (size_t i = 0; i < s->n_conns && i < SC_CAP_CONNS; i++)
+        if (run->conns[i].started)
+            conn_evidence(&j, s, i, &run->conns[i]);
+    json_arr_end(&j);
+    json_obj_end(&j);
+    json_obj_begin(&j, "timings_ms");
+    json_num(&j, "total", run->total_ms);
+    if (run->connect_ms > 0)
+        json_num(&j, "connect", run->connect_ms);
+    json_obj_end(&j);
+    json_str(&j, "started", run->started);
+    json_obj_end(&j); /* the writer ends a top-level object with a newline */
+}
+
+void out_result_not_run(FILE *f, const scenario_t *s, const sc_env_t *env, const char *why)
+{
+    sc_run_t run;
+    memset(&run, 0, sizeof(run));
+    run.verdict = SV_ERROR;
+    run.outcome = SO_HARNESS;
+    run.failed_step = -1;
+    run.alert_level = run.alert_desc = -1;
+    snprintf(run.detail, sizeof(run.detail), "%s", why);
+    snprintf(run.message, sizeof(run.message), "%s", why);
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(run.started, sizeof(run.started), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    out_result_write(f, s, env, &run);
+}
+
+void out_lint_write(FILE *f, const char *path, const scenario_t *s, const sc_diags_t *d, bool ok)
+{
+    json_out_t j;
+    json_init(&j, f);
+    json_obj_begin(&j, NULL);
+    json_str(&j, "file", path);
+    json_bool(&j, "ok", ok);
+    json_arr_begin(&j, "errors");
+    for (size_t i = 0; i < d->n; i++) {
+        json_obj_begin(&j, NULL);
+        json_int(&j, "line", d->d[i].line);
+        json_int(&j, "col", d->d[i].col);
+        json_str(&j, "message", d->d[i].msg);
+        json_obj_end(&j);
+    }
+    json_arr_end(&j);
+    if (!s || !s->id[0]) {
+        json_null(&j, "header");
+    } else {
+        json_obj_begin(&j, "header");
+        json_str(&j, "id", s->id);
+        json_str(&j, "title", s->title);
+        json_str(&j, "role", sc_role_name(s->role));
+        json_str(&j, "protocol", s->protocol);
+        json_arr_begin(&j, "peers");
+        for (size_t i = 0; i < s->n_peers; i++)
+            json_str(&j, NULL, s->peers[i]);
+        json_arr_end(&j);
+        json_str(&j, "spec", s->spec);
+        json_str(&j, "level", sc_level_name(s->level));
+        json_str(&j, "requirement", s->requirement);
+        json_str(&j, "catalogue", s->catalogue[0] ? s->catalogue : NULL);
+        json_str(&j, "note", s->note[0] ? s->note : NULL);
+        json_int(&j, "timeout_ms", s->timeout_ms);
+        json_obj_end(&j);
+    }
+    json_obj_end(&j); /* the writer ends a top-level object with a newline */
+}

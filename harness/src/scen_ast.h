@@ -1,0 +1,242 @@
+/* scen_ast.h — a parsed scenario file: header, and steps with typed, validated arguments.
+ *
+ * The language is documented in scenarios/README.md.  Everything the interpreter needs is
+ * decided at parse time (field kinds, which cell a mutation applies to, which connection a
+ * step uses), so a file that parses can only fail at run time because of the target or the
+ * environment, never because of a typo discovered halfway through a run. */
+#ifndef SCEN_AST_H
+#define SCEN_AST_H
+
+#include "hs_common.h"
+#include "wire_netinfo.h"
+
+#define SC_CAP_STEPS 256u
+#define SC_CAP_FIELDS 16u
+#define SC_CAP_MUTS 12u
+#define SC_CAP_LIST 64u
+#define SC_CAP_NAME 32u
+#define SC_CAP_TEXT 512u
+#define SC_CAP_CONNS 8u
+#define SC_CAP_VARS 16u
+#define SC_CAP_HOOKS 16u
+#define SC_CAP_DIAGS 32u
+#define SC_CAP_FILE (256u * 1024u) /* a scenario file larger than this is refused */
+#define SC_DEFAULT_TIMEOUT_MS 2000
+
+typedef enum sc_role { SC_ROLE_INITIATOR, SC_ROLE_RESPONDER, SC_ROLE_MITM } sc_role_t;
+const char *sc_role_name(sc_role_t r);
+
+typedef enum sc_level { SC_MUST, SC_SHOULD, SC_MAY } sc_level_t;
+const char *sc_level_name(sc_level_t l);
+
+typedef enum sc_kind {
+    ST_CONNECT,
+    ST_USE,
+    ST_SEND,      /* a cell built from fields */
+    ST_SEND_RAW,  /* bytes as given */
+    ST_SEND_VAR,  /* replay a captured cell */
+    ST_RENEGOTIATE,
+    ST_CLOSE,
+    ST_EXPECT_CELL,
+    ST_EXPECT_CLOSE,
+    ST_EXPECT_SILENCE,
+    ST_EXPECT_ALERT,
+    ST_EXPECT_TLS_FAILURE,
+    ST_EXPECT_TLS,
+    ST_LISTEN, /* responder / MITM roles: parsed, not yet run */
+    ST_ACCEPT,
+    ST_MITM,
+} sc_kind_t;
+
+static inline bool sc_kind_is_expect(sc_kind_t k)
+{
+    return k >= ST_EXPECT_CELL && k <= ST_EXPECT_TLS;
+}
+
+/* Byte values: literal bytes (hex:, "text", zeros:N) or N random bytes drawn at run time. */
+typedef struct sc_bytes {
+    bool random;
+    size_t len;
+    uint8_t *p; /* literal bytes (owned by the scenario arena) */
+} sc_bytes_t;
+
+typedef enum sc_vkind {
+    V_INT,
+    V_LIST,
+    V_BYTES,
+    V_TIME,  /* now ± offset, or absolute */
+    V_ADDR,  /* one NETINFO address (or "target") */
+    V_ADDRS, /* list of addresses, possibly empty (none) */
+    V_WORD,  /* yes/no, ok/bad, a check id */
+    V_VARREF /* $VAR.FIELD */
+} sc_vkind_t;
+
+typedef struct sc_addr {
+    bool target; /* the target's IP as dialled */
+    netinfo_addr_t a;
+} sc_addr_t;
+
+typedef struct sc_value {
+    sc_vkind_t kind;
+    int64_t i; /* V_INT; V_TIME offset */
+    bool time_rel; /* V_TIME relative to now */
+    size_t n;      /* V_LIST, V_ADDRS */
+    int64_t list[SC_CAP_LIST];
+    sc_bytes_t bytes;
+    sc_addr_t *addrs; /* V_ADDR (one) / V_ADDRS (n); arena */
+    char word[SC_CAP_NAME * 2];
+    int var;   /* V_VARREF: index into the scenario's variables */
+    int field; /* V_VARREF: sc_field_t */
+} sc_value_t;
+
+typedef enum sc_field {
+    F_CIRC,
+    F_WIDTH,
+    F_BODY,
+    F_LEN,
+    F_VERSIONS,
+    F_TIME,
+    F_SKEW,
+    F_OTHER,
+    F_MY,
+    F_CERTS,
+    F_EXPIRED,
+    F_TYPES,
+    F_VALID,
+    F_FAILURE,
+    F_CHALLENGE,
+    F_METHODS,
+    F_AUTH_TYPE,
+    F_AUTH,
+    F_AUTHLEN,
+    F_KEY,
+    F_KH,
+    F_REASON,
+    F_PN_VERSION,
+    F_PN_COMMAND,
+    F_PN_LOW,
+    F_PN_HIGH,
+    F_COUNT,
+} sc_field_t;
+const char *sc_field_name(sc_field_t f);
+
+typedef enum sc_op { OP_EQ, OP_NE, OP_LE, OP_GE, OP_HAS } sc_op_t;
+const char *sc_op_name(sc_op_t op);
+
+typedef struct sc_setting {
+    sc_field_t field;
+    sc_op_t op; /* OP_EQ for send fields */
+    sc_value_t v;
+    int col;
+} sc_setting_t;
+
+typedef enum sc_mut_kind {
+    M_DROP_CERT,
+    M_DUP_CERT,
+    M_ORDER_CERTS,
+    M_CORRUPT_CERT,
+    M_TRUNCATE,
+    M_FLIP,
+    M_POKE,
+    M_APPEND,
+    M_LENGTH,
+    M_CMD,
+} sc_mut_kind_t;
+
+typedef struct sc_mut {
+    sc_mut_kind_t kind;
+    int64_t a, b;      /* cert type / byte count / offset; bit */
+    size_t n;          /* M_ORDER_CERTS */
+    int64_t list[SC_CAP_LIST];
+    sc_bytes_t bytes;  /* M_POKE, M_APPEND */
+} sc_mut_t;
+
+typedef struct sc_tls_choice {
+    int version; /* -1 none (plain TCP), 0 any, 12, 13 */
+    char ciphers[128], groups[128], kx[64];
+    char priority[400];
+} sc_tls_choice_t;
+
+typedef struct sc_hook {
+    bool to_server;
+    int cmd;
+    bool drop;
+    size_t n_fields;
+    sc_setting_t fields[SC_CAP_FIELDS];
+    size_t n_muts;
+    sc_mut_t muts[SC_CAP_MUTS];
+} sc_hook_t;
+
+typedef struct sc_step {
+    sc_kind_t kind;
+    int line;
+    char text[160]; /* the step as written, for failed_step */
+    int conn;       /* connection index the step acts on (-1: none) */
+    int64_t within_ms;
+    /* connect / listen */
+    sc_tls_choice_t tls;
+    /* send / expect cell */
+    int cmd;
+    size_t n_fields;
+    sc_setting_t fields[SC_CAP_FIELDS];
+    size_t n_muts;
+    sc_mut_t muts[SC_CAP_MUTS];
+    int as_var;  /* -1 or the variable this step captures into */
+    int use_var; /* ST_SEND_VAR */
+    sc_bytes_t raw;
+    /* expect close: 0 any, 1 fin, 2 rst */
+    int close_kind;
+    /* expect alert / tls-failure: -1 any */
+    int alert_level, alert_desc;
+    /* expect tls */
+    char tls_version[16], tls_cipher[48], tls_kx[48], tls_group[48];
+    /* mitm block */
+    size_t n_hooks;
+    sc_hook_t *hooks; /* arena */
+} sc_step_t;
+
+typedef struct sc_var {
+    char name[SC_CAP_NAME];
+    int cmd;     /* the cell kind it holds (fields resolve against it) */
+    int line;    /* where it was defined */
+} sc_var_t;
+
+typedef struct sc_arena_blk sc_arena_blk_t;
+
+typedef struct scenario {
+    char file[256];
+    char id[96];
+    char title[200];
+    sc_role_t role;
+    char protocol[32];
+    char peers[8][SC_CAP_NAME];
+    size_t n_peers;
+    char spec[96];
+    sc_level_t level;
+    char requirement[SC_CAP_TEXT];
+    char catalogue[16];
+    char note[SC_CAP_TEXT];
+    int64_t timeout_ms;
+    int id_line; /* for duplicate-id diagnostics */
+    size_t n_steps;
+    sc_step_t *steps; /* SC_CAP_STEPS, heap */
+    size_t n_conns;
+    char conns[SC_CAP_CONNS][SC_CAP_NAME];
+    size_t n_vars;
+    sc_var_t vars[SC_CAP_VARS];
+    sc_arena_blk_t *arena;
+    size_t arena_used;
+} scenario_t;
+
+typedef struct sc_diag {
+    int line, col;
+    char msg[240];
+} sc_diag_t;
+
+typedef struct sc_diags {
+    size_t n;
+    bool more; /* diagnostics beyond the cap were dropped */
+    sc_diag_t d[SC_CAP_DIAGS];
+} sc_diags_t;
+
+#endif

@@ -1,0 +1,423 @@
+/* scen_build.c — turns a `send` step into the exact bytes that go on the wire.
+ *
+ * Two stages, as STYLE.md asks: a well-formed cell is encoded first by the wire_ builders
+ * (fields the step did not give take the defaults documented in scenarios/README.md), then the
+ * mutation operators rewrite the encoded bytes.  Certificate-list operators (drop, duplicate,
+ * reorder, corrupt) act on the list before encoding, because "drop type 6" is a statement
+ * about entries, not offsets. */
+#include "scen_build.h"
+
+#include "hs_clock.h"
+#include "hs_rand.h"
+#include "wire_auth.h"
+#include "wire_cell.h"
+#include "wire_certs.h"
+#include "wire_circ.h"
+#include "wire_netinfo.h"
+#include "wire_versions.h"
+
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define BUILD_CAP (7u + HS_CAP_CELL_BODY + 4096u)
+
+static const sc_setting_t *field(const sc_step_t *st, sc_field_t f)
+{
+    for (size_t i = 0; i < st->n_fields; i++)
+        if (st->fields[i].field == f)
+            return &st->fields[i];
+    return NULL;
+}
+
+/* Literal bytes, or fresh random ones (from the seeded DRBG when --seed is given). */
+static int bytes_of(const sc_bytes_t *b, uint8_t *out)
+{
+    if (b->random)
+        return hs_rand_bytes(out, b->len);
+    if (b->len)
+        memcpy(out, b->p, b->len);
+    return 0;
+}
+
+static int bld_sc_bytes(bld_t *b, const sc_bytes_t *v)
+{
+    uint8_t *dst = bld_reserve(b, v->len);
+    if (!dst && v->len)
+        return -1;
+    return v->len ? bytes_of(v, dst) : 0;
+}
+
+static void to_netinfo(const sc_addr_t *a, const uint8_t *target_ip, size_t ip_len,
+                       netinfo_addr_t *out)
+{
+    if (!a->target) {
+        *out = a->a;
+        return;
+    }
+    memset(out, 0, sizeof(*out));
+    out->atype = ip_len == 16 ? NETINFO_ATYPE_IPV6 : NETINFO_ATYPE_IPV4;
+    out->alen = (uint8_t)ip_len;
+    memcpy(out->val, target_ip, ip_len);
+}
+
+void scen_target_ip(const net_addr_t *t, uint8_t ip[16], size_t *len)
+{
+    if (t->ss.ss_family == AF_INET6) {
+        memcpy(ip, &((const struct sockaddr_in6 *)&t->ss)->sin6_addr, 16);
+        *len = 16;
+    } else {
+        memcpy(ip, &((const struct sockaddr_in *)&t->ss)->sin_addr, 4);
+        *len = 4;
+    }
+}
+
+/* One certificate of the harness's identity, valid or already expired. */
+static int build_cert(const relay_identity_t *id, int type, bool expired, int64_t now, bld_t *out)
+{
+    int64_t nb = now - 86400, na = now + 365 * 86400;
+    if (expired) {
+        /* Beyond tor's 2-day X.509 slop, and an Ed25519 expiry an hour in the past. */
+        nb = now - 40 * 86400;
+        na = now - 10 * 86400;
+    }
+    uint32_t exp = expired ? (uint32_t)(now / 3600 - 1) : identity_exp_hours(now, 30 * 86400);
+    switch (type) {
+    case CERT_TYPE_X509_LINK: return identity_build_link_cert(id, nb, na, out);
+    case CERT_TYPE_X509_ID: return identity_build_id_cert(id, nb, na, out);
+    case CERT_TYPE_X509_AUTH: return identity_build_auth_cert(id, nb, na, out);
+    case CERT_TYPE_ED_SIGNING: return identity_build_signing_cert(id, exp, out);
+    case CERT_TYPE_ED_TLS_LINK: {
+        /* The initiator has no TLS certificate of its own: bind type 5 to our link cert. */
+        bld_t link;
+        bld_init(&link, 4096);
+        int rc = identity_build_link_cert(id, nb, na, &link);
+        if (rc == 0 && bld_ok(&link))
+            rc = identity_build_tls_link_cert(id, bld_span(&link), exp, out);
+        bld_free(&link);
+        return rc;
+    }
+    case CERT_TYPE_ED_AUTH: return identity_build_link_auth_cert(id, exp, out);
+    case CERT_TYPE_RSA_ED_CROSS: return identity_build_crosscert(id, exp, out);
+    }
+    return -1;
+}
+
+typedef struct cert_item {
+    uint8_t type;
+    bld_t b;
+} cert_item_t;
+
+static int build_certs_body(const sc_step_t *st, const sc_env_t *env, bld_t *body, char *err,
+                            size_t errlen)
+{
+    static const int64_t dflt[] = { 2, 4, 6, 7 };
+    const sc_setting_t *f = field(st, F_CERTS);
+    const sc_setting_t *ex = field(st, F_EXPIRED);
+    const int64_t *types = f ? f->v.list : dflt;
+    size_t n = f ? f->v.n : HS_ARRAY_LEN(dflt);
+    if (!env->identity) {
+        snprintf(err, errlen, "no identity loaded for CERTS");
+        return -1;
+    }
+    cert_item_t items[HS_CAP_CERTS_ENTRIES];
+    size_t ni = 0;
+    int rc = 0;
+    int64_t now = hs_wall_s();
+    for (size_t i = 0; i < n && ni < HS_CAP_CERTS_ENTRIES; i++) {
+        bool expired = false;
+        for (size_t k = 0; ex && k < ex->v.n; k++)
+            expired = expired || ex->v.list[k] == types[i];
+        items[ni].type = (uint8_t)types[i];
+        bld_init(&items[ni].b, 8192);
+        if (build_cert(env->identity, (int)types[i], expired, now, &items[ni].b) != 0 ||
+            !bld_ok(&items[ni].b)) {
+            snprintf(err, errlen, "cannot build a type-%lld certificate", (long long)types[i]);
+            rc = -1;
+        }
+        ni++;
+    }
+    /* The list operators, in order. */
+    for (size_t m = 0; rc == 0 && m < st->n_muts; m++) {
+        const sc_mut_t *mu = &st->muts[m];
+        if (mu->kind == M_DROP_CERT) {
+            size_t o = 0;
+            for (size_t i = 0; i < ni; i++) {
+                if (items[i].type == mu->a)
+                    bld_free(&items[i].b);
+                else
+                    items[o++] = items[i];
+            }
+            if (o == ni) {
+                snprintf(err, errlen, "drop-cert %lld: no such certificate in the list",
+                         (long long)mu->a);
+                rc = -1;
+            }
+            ni = o;
+        } else if (mu->kind == M_DUP_CERT) {
+            size_t at = ni;
+            for (size_t i = 0; i < ni; i++)
+                if (items[i].type == mu->a)
+                    at = i;
+            if (at == ni || ni == HS_CAP_CERTS_ENTRIES) {
+                snprintf(err, errlen, "dup-cert %lld: no such certificate in the list",
+                         (long long)mu->a);
+                rc = -1;
+                break;
+            }
+            items[ni].type = items[at].type;
+            bld_init(&items[ni].b, 8192);
+            bld_bytes(&items[ni].b, items[at].b.buf, items[at].b.len);
+            ni++;
+        } else if (mu->kind == M_ORDER_CERTS) {
+            cert_item_t sorted[HS_CAP_CERTS_ENTRIES];
+            bool used[HS_CAP_CERTS_ENTRIES] = { 0 };
+            size_t o = 0;
+            for (size_t k = 0; k < mu->n; k++)
+                for (size_t i = 0; i < ni; i++)
+                    if (!used[i] && items[i].type == mu->list[k]) {
+                        used[i] = true;
+                        sorted[o++] = items[i];
+                        break;
+                    }
+            if (o != ni) {
+                snprintf(err, errlen, "order-certs must list every certificate type present");
+                rc = -1;
+                break;
+            }
+            memcpy(items, sorted, ni * sizeof(items[0]));
+        } else if (mu->kind == M_CORRUPT_CERT) {
+            bool hit = false;
+            for (size_t i = 0; i < ni; i++)
+                if (items[i].type == mu->a && items[i].b.len) {
+                    items[i].b.buf[items[i].b.len - 1] ^= 0x01; /* the signature's last byte */
+                    hit = true;
+                }
+            if (!hit) {
+                snprintf(err, errlen, "corrupt-cert %lld: no such certificate in the list",
+                         (long long)mu->a);
+                rc = -1;
+            }
+        }
+    }
+    if (rc == 0) {
+        certs_entry_t e[HS_CAP_CERTS_ENTRIES];
+        for (size_t i = 0; i < ni; i++) {
+            e[i].type = items[i].type;
+            e[i].body = bld_span(&items[i].b);
+        }
+        certs_build(body, e, ni);
+    }
+    for (size_t i = 0; i < ni; i++)
+        bld_free(&items[i].b);
+    return rc;
+}
+
+static int64_t int_or(const sc_step_t *st, sc_field_t f, int64_t dflt)
+{
+    const sc_setting_t *s = field(st, f);
+    return s ? s->v.i : dflt;
+}
+
+static int build_body(const sc_step_t *st, const sc_env_t *env, sc_conn_rt_t *c, uint32_t circ,
+                      bld_t *body, char *err, size_t errlen)
+{
+    const sc_setting_t *f = field(st, F_BODY);
+    if (f)
+        return bld_sc_bytes(body, &f->v.bytes);
+    switch (st->cmd) {
+    case CELL_VERSIONS: {
+        f = field(st, F_VERSIONS);
+        c->n_sent_versions = 0;
+        if (f) {
+            for (size_t i = 0; i < f->v.n && i < HS_CAP_VERSIONS; i++)
+                c->sent_versions[c->n_sent_versions++] = (uint16_t)f->v.list[i];
+        } else {
+            for (uint16_t v = 3; v <= 5; v++)
+                c->sent_versions[c->n_sent_versions++] = v;
+        }
+        versions_build(body, c->sent_versions, c->n_sent_versions);
+        return 0;
+    }
+    case CELL_NETINFO: {
+        uint8_t ip[16];
+        size_t iplen;
+        scen_target_ip(&env->target, ip, &iplen);
+        f = field(st, F_TIME);
+        int64_t t = hs_wall_s();
+        if (f)
+            t = f->v.time_rel ? t + f->v.i : f->v.i;
+        netinfo_addr_t other, my[HS_CAP_NETINFO_ADDRS];
+        sc_addr_t tgt = { .target = true };
+        f = field(st, F_OTHER);
+        to_netinfo(f ? f->v.addrs : &tgt, ip, iplen, &other);
+        f = field(st, F_MY);
+        size_t nmy = f ? f->v.n : 0;
+        for (size_t i = 0; i < nmy; i++)
+            to_netinfo(&f->v.addrs[i], ip, iplen, &my[i]);
+        netinfo_build(body, (uint32_t)t, &other, my, nmy);
+        return 0;
+    }
+    case CELL_CERTS: return build_certs_body(st, env, body, err, errlen);
+    case CELL_AUTH_CHALLENGE: {
+        uint8_t ch[32];
+        f = field(st, F_CHALLENGE);
+        sc_bytes_t rnd = { .random = true, .len = 32 };
+        if (bytes_of(f ? &f->v.bytes : &rnd, ch) != 0)
+            return -1;
+        uint16_t methods[SC_CAP_LIST] = { 3 };
+        size_t nm = 1;
+        f = field(st, F_METHODS);
+        if (f) {
+            nm = f->v.n;
+            for (size_t i = 0; i < nm; i++)
+                methods[i] = (uint16_t)f->v.list[i];
+        }
+        auth_challenge_build(body, ch, methods, nm);
+        return 0;
+    }
+    case CELL_AUTHENTICATE: {
+        f = field(st, F_AUTH);
+        bld_u16(body, (uint16_t)int_or(st, F_AUTH_TYPE, 3));
+        bld_u16(body, (uint16_t)int_or(st, F_AUTHLEN, (int64_t)f->v.bytes.len));
+        return bld_sc_bytes(body, &f->v.bytes);
+    }
+    case CELL_CREATE_FAST: {
+        uint8_t x[CREATE_FAST_KEY_LEN];
+        f = field(st, F_KEY);
+        sc_bytes_t rnd = { .random = true, .len = CREATE_FAST_KEY_LEN };
+        if (bytes_of(f ? &f->v.bytes : &rnd, x) != 0)
+            return -1;
+        if (c->n_circs < SC_CAP_CIRCS) {
+            c->circ_ids[c->n_circs] = circ;
+            memcpy(c->circ_keys[c->n_circs++], x, CREATE_FAST_KEY_LEN);
+        }
+        create_fast_build(body, x);
+        return 0;
+    }
+    case CELL_DESTROY: destroy_build(body, (uint8_t)int_or(st, F_REASON, 0)); return 0;
+    case CELL_PADDING_NEGOTIATE: {
+        padding_negotiate_t pn = {
+            .version = (uint8_t)int_or(st, F_PN_VERSION, 0),
+            .command = (uint8_t)int_or(st, F_PN_COMMAND, 2),
+            .ito_low_ms = (uint16_t)int_or(st, F_PN_LOW, 1500),
+            .ito_high_ms = (uint16_t)int_or(st, F_PN_HIGH, 9500),
+        };
+        padding_negotiate_build(body, &pn);
+        return 0;
+    }
+    default: return 0; /* PADDING, VPADDING, AUTHORIZE, …: empty (fixed: zero-padded) */
+    }
+}
+
+/* Byte-level mutations on the encoded cell. */
+int scen_mutate_bytes(const sc_mut_t *muts, size_t n, unsigned width, bld_t *cell, char *err,
+                      size_t errlen)
+{
+    for (size_t m = 0; m < n; m++) {
+        const sc_mut_t *mu = &muts[m];
+        size_t len = cell->len;
+        switch (mu->kind) {
+        case M_TRUNCATE:
+            if ((size_t)mu->a > len) {
+                snprintf(err, errlen, "truncate %lld: the cell is only %zu bytes",
+                         (long long)mu->a, len);
+                return -1;
+            }
+            cell->len = (size_t)mu->a;
+            break;
+        case M_FLIP:
+            if ((size_t)mu->a >= len) {
+                snprintf(err, errlen, "flip %lld: the cell is only %zu bytes", (long long)mu->a,
+                         len);
+                return -1;
+            }
+            cell->buf[mu->a] ^= (uint8_t)(1u << mu->b);
+            break;
+        case M_POKE: {
+            if ((size_t)mu->a + mu->bytes.len > len) {
+                snprintf(err, errlen, "poke at %lld: %zu bytes do not fit in %zu",
+                         (long long)mu->a, mu->bytes.len, len);
+                return -1;
+            }
+            if (bytes_of(&mu->bytes, cell->buf + mu->a) != 0)
+                return -1;
+            break;
+        }
+        case M_APPEND:
+            if (bld_sc_bytes(cell, &mu->bytes) != 0 || !bld_ok(cell)) {
+                snprintf(err, errlen, "append: cell too large");
+                return -1;
+            }
+            break;
+        case M_LENGTH:
+            if (len < width + 3u) {
+                snprintf(err, errlen, "length: the cell has no Length field");
+                return -1;
+            }
+            cell->buf[width + 1] = (uint8_t)(mu->a >> 8);
+            cell->buf[width + 2] = (uint8_t)mu->a;
+            break;
+        case M_CMD:
+            if (len < width + 1u) {
+                snprintf(err, errlen, "cmd: the cell has no command byte");
+                return -1;
+            }
+            cell->buf[width] = (uint8_t)mu->a;
+            break;
+        default: break; /* certificate-list operators ran before encoding */
+        }
+    }
+    return 0;
+}
+
+int scen_build_send(const sc_step_t *st, const sc_env_t *env, sc_conn_rt_t *c, bld_t *out,
+                    cell_t *meta, char *err, size_t errlen)
+{
+    const sc_setting_t *w = field(st, F_WIDTH);
+    unsigned width = w ? (unsigned)w->v.i : cell_circ_width(c->link);
+    uint32_t circ = 0;
+    const sc_setting_t *cf = field(st, F_CIRC);
+    if (cf) {
+        circ = (uint32_t)cf->v.i;
+    } else if (st->cmd == CELL_CREATE_FAST) {
+        /* tor-spec §5.1.1: on link ≥ 4 the initiator sets the high bit. */
+        c->next_circ++;
+        circ = width == 4 ? 0x80000000u | c->next_circ : c->next_circ;
+    }
+    if (width == 2 && circ > 0xffff) {
+        snprintf(err, errlen, "circ id %u does not fit a 2-byte circ id", circ);
+        return -1;
+    }
+    bld_t body;
+    bld_init(&body, HS_CAP_CELL_BODY);
+    int rc = build_body(st, env, c, circ, &body, err, errlen);
+    if (rc == 0 && !bld_ok(&body)) {
+        snprintf(err, errlen, "cell body: %s", body.why ? body.why : "too large");
+        rc = -1;
+    }
+    bool var = st->cmd == CELL_VERSIONS || st->cmd >= 128;
+    if (rc == 0) {
+        bld_init(out, BUILD_CAP);
+        if (var)
+            cell_build_var(out, width, circ, (uint8_t)st->cmd, bld_span(&body));
+        else
+            cell_build_fixed(out, width, circ, (uint8_t)st->cmd, bld_span(&body));
+        if (!bld_ok(out)) {
+            snprintf(err, errlen, "cannot encode %s: %s (a fixed cell's body is at most 509 "
+                     "bytes)", cell_cmd_name((uint8_t)st->cmd), out->why ? out->why : "?");
+            rc = -1;
+        }
+        if (rc == 0)
+            rc = scen_mutate_bytes(st->muts, st->n_muts, width, out, err, errlen);
+    }
+    bld_free(&body);
+    if (rc == 0) {
+        meta->circ_id = circ;
+        meta->cmd = (uint8_t)st->cmd;
+        meta->var = var;
+        meta->circ_width = (uint8_t)width;
+    }
+    return rc;
+}

@@ -1,0 +1,631 @@
+/* scen_run.c — see scen_run.h.  Steps run in order; the first expectation that is not met
+ * decides the verdict (fail) with the outcome it saw; a harness or environment fault decides
+ * it as error.  Expectations read cells until they are decided or their deadline passes. */
+#include "scen_run.h"
+
+#include "hs_clock.h"
+#include "hs_rand.h"
+#include "scen_build.h"
+#include "scen_match.h"
+#include "wire_tls_alert.h"
+#include "wire_versions.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+const char *sc_verdict_name(sc_verdict_t v)
+{
+    switch (v) {
+    case SV_PASS: return "pass";
+    case SV_FAIL: return "fail";
+    case SV_ERROR: return "error";
+    case SV_UNSUPPORTED: return "unsupported";
+    }
+    return "?";
+}
+
+const char *sc_outcome_name(sc_outcome_t o)
+{
+    switch (o) {
+    case SO_EXPECTED: return "expected-reply";
+    case SO_OTHER_REPLY: return "other-reply";
+    case SO_ALERT: return "alert";
+    case SO_CLOSE: return "close";
+    case SO_SILENCE: return "silence";
+    case SO_STALL: return "stall";
+    case SO_TLS_FAILURE: return "tls-failure";
+    case SO_HARNESS: return "harness-error";
+    case SO_UNSUPPORTED: return "unsupported";
+    }
+    return "?";
+}
+
+bool scen_needs_identity(const scenario_t *s)
+{
+    for (size_t i = 0; i < s->n_steps; i++)
+        if (s->steps[i].kind == ST_SEND && s->steps[i].cmd == CELL_CERTS)
+            return true;
+    return false;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Step results. */
+
+typedef enum { STEP_OK, STEP_MISMATCH, STEP_ERROR } step_rc_t;
+
+static void outcome(sc_ctx_t *x, sc_outcome_t o, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void outcome(sc_ctx_t *x, sc_outcome_t o, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    x->run->outcome = o;
+    vsnprintf(x->run->detail, sizeof(x->run->detail), fmt, ap);
+    va_end(ap);
+}
+
+static int64_t within_of(const sc_ctx_t *x, const sc_step_t *st)
+{
+    return st->within_ms > 0 ? st->within_ms : x->s->timeout_ms;
+}
+
+static double since_ms(const sc_ctx_t *x) { return hs_ns_to_ms(hs_mono_ns() - x->t0); }
+
+/* What the channel saw when a read ended without a cell, as the outcome. */
+static step_rc_t io_outcome(sc_ctx_t *x, sc_conn_rt_t *c, link_io_t st, int64_t waited_ms)
+{
+    sc_run_t *r = x->run;
+    switch (st) {
+    case LINK_CLOSED:
+    case LINK_RESET: {
+        r->closed = true;
+        r->closed_rst = st == LINK_RESET;
+        r->close_ms = link_chan_close_ms(&c->ch);
+        r->pending_bytes = c->ch.rx_len;
+        outcome(x, SO_CLOSE, "the target closed the connection (%s) %.1f ms after it opened%s",
+                st == LINK_RESET ? "RST" : "FIN", r->close_ms,
+                c->ch.rx_len ? " with a partial cell pending" : "");
+        return STEP_MISMATCH;
+    }
+    case LINK_ALERT:
+        r->alert_level = c->ch.tls.alert_level;
+        r->alert_desc = c->ch.tls.alert_desc;
+        outcome(x, SO_ALERT, "TLS alert %s %d (%s)",
+                r->alert_level == 1 ? "warning" : "fatal", r->alert_desc,
+                tls_alert_name(r->alert_desc) ? tls_alert_name(r->alert_desc) : "unknown");
+        return STEP_MISMATCH;
+    case LINK_TLS_ERROR:
+        outcome(x, SO_TLS_FAILURE, "TLS failure: %s", c->ch.tls.err);
+        return STEP_MISMATCH;
+    case LINK_TIMEOUT:
+        if (c->ch.rx_len) {
+            r->pending_bytes = c->ch.rx_len;
+            outcome(x, SO_STALL, "%zu bytes of an incomplete cell pending, nothing more for %lld "
+                    "ms", c->ch.rx_len, (long long)waited_ms);
+        } else {
+            outcome(x, SO_SILENCE, "nothing received for %lld ms", (long long)waited_ms);
+        }
+        return STEP_MISMATCH;
+    case LINK_HARNESS:
+        outcome(x, SO_HARNESS, "%s", c->ch.err[0] ? c->ch.err : c->ch.tls.err);
+        return STEP_ERROR;
+    case LINK_OK: break;
+    }
+    return STEP_OK;
+}
+
+/* Receives one cell; a first VERSIONS from the target fixes the link version both ways
+ * (tor switches its own framing right after sending VERSIONS, and parses ours at the new
+ * width once it has processed our VERSIONS, which it did before answering). */
+static link_io_t recv_cell(sc_conn_rt_t *c, cell_t *cell, hs_ns_t deadline)
+{
+    link_io_t st = link_chan_recv(&c->ch, cell, deadline);
+    if (st == LINK_OK && cell->cmd == CELL_VERSIONS && !c->link) {
+        versions_cell_t v;
+        if (versions_parse(cell->body, &v) == WIRE_OK) {
+            uint16_t pick = versions_pick(c->sent_versions, c->n_sent_versions, &v);
+            if (pick >= 3) {
+                c->link = pick;
+                c->ch.rx_version = c->ch.tx_version = pick;
+            }
+        }
+    }
+    return st;
+}
+
+static bool is_padding(uint8_t cmd) { return cmd == CELL_PADDING || cmd == CELL_VPADDING; }
+
+/* ---------------------------------------------------------------------------------------- */
+
+static step_rc_t do_connect(sc_ctx_t *x, const sc_step_t *st)
+{
+    sc_conn_rt_t *c = &x->run->conns[st->conn];
+    hs_ns_t deadline = hs_deadline_in_ms(within_of(x, st));
+    if (link_chan_init(&c->ch) != 0) {
+        c->started = true;
+        outcome(x, SO_HARNESS, "out of memory");
+        return STEP_ERROR;
+    }
+    c->started = true;
+    int fd = -1;
+    char err[200];
+    hs_ns_t t = hs_mono_ns();
+    net_status_t ns = net_tcp_connect(&x->env->target, deadline, &fd, err, sizeof(err));
+    if (ns != NET_OK) {
+        x->run->target_refused = ns == NET_REFUSED;
+        outcome(x, SO_HARNESS, "%s: %s", ns == NET_REFUSED ? "target exited or is not "
+                "listening" : "cannot reach the target", err);
+        return STEP_ERROR;
+    }
+    x->run->ever_connected = true;
+    if (x->run->connect_ms == 0)
+        x->run->connect_ms = hs_ns_to_ms(hs_mono_ns() - t);
+    c->ch.t0 = hs_mono_ns();
+    if (st->tls.version < 0) {
+        tls_conn_init_plain(&c->ch.tls, fd);
+        return STEP_OK;
+    }
+    c->tls = true;
+    tls_opts_t o = {
+        .version = st->tls.version,
+        .ciphers = st->tls.ciphers[0] ? st->tls.ciphers : NULL,
+        .groups = st->tls.groups[0] ? st->tls.groups : NULL,
+        .kx = st->tls.kx[0] ? st->tls.kx : NULL,
+        .priority = st->tls.priority[0] ? st->tls.priority : NULL,
+        .keylog_path = x->env->keylog,
+    };
+    if (tls_conn_init(&c->ch.tls, fd, &o) != 0) {
+        outcome(x, SO_HARNESS, "TLS set-up: %s", c->ch.tls.err);
+        return STEP_ERROR;
+    }
+    c->tls_status = tls_conn_handshake(&c->ch.tls, deadline);
+    if (c->tls_status == TLS_IO_OK) {
+        c->tls_ok = true;
+        tls_conn_info(&c->ch.tls, &c->tls_info);
+        return STEP_OK;
+    }
+    if (c->tls_status == TLS_IO_HARNESS) {
+        outcome(x, SO_HARNESS, "TLS: %s", c->ch.tls.err);
+        return STEP_ERROR;
+    }
+    /* The handshake failed: an outcome about the target.  Whether that was expected is for
+     * the next step (expect tls-failure) to say; otherwise it decides the scenario here. */
+    size_t next = (size_t)(st - x->s->steps) + 1;
+    if (next < x->s->n_steps && x->s->steps[next].kind == ST_EXPECT_TLS_FAILURE)
+        return STEP_OK;
+    link_io_t lio = c->tls_status == TLS_IO_TIMEOUT  ? LINK_TIMEOUT
+                    : c->tls_status == TLS_IO_CLOSED ? LINK_CLOSED
+                    : c->tls_status == TLS_IO_RESET  ? LINK_RESET
+                    : c->tls_status == TLS_IO_ALERT  ? LINK_ALERT
+                                                     : LINK_TLS_ERROR;
+    io_outcome(x, c, lio, within_of(x, st));
+    char d[sizeof(x->run->detail)];
+    snprintf(d, sizeof(d), "%s", x->run->detail);
+    outcome(x, lio == LINK_ALERT ? SO_ALERT : SO_TLS_FAILURE, "TLS handshake failed: %s", d);
+    return STEP_MISMATCH;
+}
+
+static void keep_var(sc_ctx_t *x, int var, span_t bytes, unsigned width)
+{
+    if (var < 0)
+        return;
+    sc_varval_t *v = &x->run->vars[var];
+    free(v->bytes);
+    v->bytes = malloc(bytes.len ? bytes.len : 1);
+    if (!v->bytes)
+        return;
+    memcpy(v->bytes, bytes.p, bytes.len);
+    v->len = bytes.len;
+    v->width = width;
+    v->set = true;
+}
+
+static step_rc_t sent(sc_ctx_t *x, sc_conn_rt_t *c, link_io_t st)
+{
+    if (st == LINK_OK)
+        return STEP_OK;
+    if (st == LINK_HARNESS) {
+        outcome(x, SO_HARNESS, "%s", c->ch.err);
+        return STEP_ERROR;
+    }
+    /* The target has gone (or the TLS session broke) before we wrote: the next expectation
+     * sees it when it reads. */
+    c->write_failed = true;
+    return STEP_OK;
+}
+
+static step_rc_t do_send(sc_ctx_t *x, const sc_step_t *st)
+{
+    sc_conn_rt_t *c = &x->run->conns[st->conn];
+    hs_ns_t deadline = hs_deadline_in_ms(within_of(x, st));
+    char err[240];
+    if (st->kind == ST_SEND_RAW) {
+        uint8_t *buf = malloc(st->raw.len ? st->raw.len : 1);
+        if (!buf || (st->raw.random ? hs_rand_bytes(buf, st->raw.len)
+                                    : (memcpy(buf, st->raw.p, st->raw.len), 0)) != 0) {
+            free(buf);
+            outcome(x, SO_HARNESS, "out of memory");
+            return STEP_ERROR;
+        }
+        link_io_t io = link_chan_send_raw(&c->ch, span_of(buf, st->raw.len), deadline);
+        free(buf);
+        return sent(x, c, io);
+    }
+    bld_t b;
+    cell_t meta;
+    memset(&meta, 0, sizeof(meta));
+    if (st->kind == ST_SEND_VAR) {
+        const sc_varval_t *v = &x->run->vars[st->use_var];
+        if (!v->set) {
+            outcome(x, SO_HARNESS, "variable '%s' was never captured (its step did not run to "
+                    "completion)", x->s->vars[st->use_var].name);
+            return STEP_ERROR;
+        }
+        bld_init(&b, v->len + 8192);
+        bld_bytes(&b, v->bytes, v->len);
+        meta.cmd = (uint8_t)st->cmd;
+        meta.circ_width = (uint8_t)v->width;
+        meta.var = st->cmd == CELL_VERSIONS || st->cmd >= 128;
+        if (scen_mutate_bytes(st->muts, st->n_muts, v->width, &b, err, sizeof(err)) != 0) {
+            bld_free(&b);
+            outcome(x, SO_HARNESS, "%s", err);
+            return STEP_ERROR;
+        }
+    } else if (scen_build_send(st, x->env, c, &b, &meta, err, sizeof(err)) != 0) {
+        bld_free(&b);
+        outcome(x, SO_HARNESS, "cannot build the cell: %s", err);
+        return STEP_ERROR;
+    }
+    keep_var(x, st->as_var, bld_span(&b), meta.circ_width);
+    link_io_t io = link_chan_send_encoded(&c->ch, bld_span(&b), &meta, deadline);
+    bld_free(&b);
+    return sent(x, c, io);
+}
+
+/* Checks every constraint of an expect step against cell; on mismatch sets the outcome. */
+static step_rc_t check_cell(sc_ctx_t *x, const sc_step_t *st, sc_conn_rt_t *c, const cell_t *cell)
+{
+    for (size_t i = 0; i < st->n_fields; i++) {
+        const sc_setting_t *f = &st->fields[i];
+        sc_actual_t got, want;
+        scen_extract(cell, f->field, c, x->env, &got);
+        if (got.harness) {
+            outcome(x, SO_HARNESS, "%s", got.why);
+            return STEP_ERROR;
+        }
+        if (f->v.kind == V_VARREF) {
+            const sc_varval_t *v = &x->run->vars[f->v.var];
+            cell_t vc;
+            size_t used;
+            if (!v->set || cell_frame(span_of(v->bytes, v->len), v->width == 4 ? 4 : 3, &vc,
+                                      &used) != WIRE_OK) {
+                outcome(x, SO_HARNESS, "variable '%s' holds no readable cell",
+                        x->s->vars[f->v.var].name);
+                return STEP_ERROR;
+            }
+            scen_extract(&vc, (sc_field_t)f->v.field, c, x->env, &want);
+            if (!want.ok) {
+                outcome(x, SO_HARNESS, "variable '%s': %s", x->s->vars[f->v.var].name, want.why);
+                return STEP_ERROR;
+            }
+        } else {
+            scen_literal(&f->v, x->env, &want);
+        }
+        if (!got.ok || !scen_compare(&got, f->op, &want)) {
+            char g[240], w[240];
+            scen_format(&got, g, sizeof(g));
+            scen_format(&want, w, sizeof(w));
+            outcome(x, SO_OTHER_REPLY, "%s with %s=%s, expected %s %s %s",
+                    cell_cmd_name(cell->cmd), sc_field_name(f->field), g,
+                    sc_field_name(f->field), sc_op_name(f->op), w);
+            return STEP_MISMATCH;
+        }
+    }
+    return STEP_OK;
+}
+
+static step_rc_t do_expect_cell(sc_ctx_t *x, const sc_step_t *st)
+{
+    sc_conn_rt_t *c = &x->run->conns[st->conn];
+    int64_t ms = within_of(x, st);
+    hs_ns_t deadline = hs_deadline_in_ms(ms);
+    for (;;) {
+        cell_t cell;
+        link_io_t io = recv_cell(c, &cell, deadline);
+        if (io != LINK_OK)
+            return io_outcome(x, c, io, ms);
+        if (is_padding(cell.cmd) && cell.cmd != st->cmd)
+            continue;
+        snprintf(x->run->outcome_cmd, sizeof(x->run->outcome_cmd), "%s",
+                 cell_cmd_name(cell.cmd));
+        if (cell.cmd != st->cmd) {
+            outcome(x, SO_OTHER_REPLY, "received %s (%zu-byte body, circ %u) instead",
+                    cell_cmd_name(cell.cmd), cell.body.len, cell.circ_id);
+            return STEP_MISMATCH;
+        }
+        step_rc_t rc = check_cell(x, st, c, &cell);
+        if (rc != STEP_OK)
+            return rc;
+        keep_var(x, st->as_var, span_of(c->ch.cur, cell.wire_len), cell.circ_width);
+        outcome(x, SO_EXPECTED, "received %s (%zu-byte body) after %.1f ms",
+                cell_cmd_name(cell.cmd), cell.body.len, since_ms(x));
+        return STEP_OK;
+    }
+}
+
+static step_rc_t do_expect_close(sc_ctx_t *x, const sc_step_t *st)
+{
+    sc_conn_rt_t *c = &x->run->conns[st->conn];
+    int64_t ms = within_of(x, st);
+    hs_ns_t deadline = hs_deadline_in_ms(ms);
+    for (;;) {
+        cell_t cell;
+        link_io_t io = recv_cell(c, &cell, deadline);
+        if (io == LINK_OK) {
+            if (is_padding(cell.cmd))
+                continue;
+            snprintf(x->run->outcome_cmd, sizeof(x->run->outcome_cmd), "%s",
+                     cell_cmd_name(cell.cmd));
+            outcome(x, SO_OTHER_REPLY, "received %s (%zu-byte body) instead of a close",
+                    cell_cmd_name(cell.cmd), cell.body.len);
+            return STEP_MISMATCH;
+        }
+        step_rc_t rc = io_outcome(x, c, io, ms);
+        if (io != LINK_CLOSED && io != LINK_RESET)
+            return rc;
+        if ((st->close_kind == 1 && io != LINK_CLOSED) || (st->close_kind == 2 && io != LINK_RESET))
+            return STEP_MISMATCH; /* closed, but not the way the file says */
+        return STEP_OK;
+    }
+}
+
+static step_rc_t do_expect_silence(sc_ctx_t *x, const sc_step_t *st)
+{
+    sc_conn_rt_t *c = &x->run->conns[st->conn];
+    hs_ns_t deadline = hs_deadline_in_ms(st->within_ms);
+    for (;;) {
+        cell_t cell;
+        link_io_t io = recv_cell(c, &cell, deadline);
+        if (io == LINK_OK) {
+            if (is_padding(cell.cmd))
+                continue;
+            snprintf(x->run->outcome_cmd, sizeof(x->run->outcome_cmd), "%s",
+                     cell_cmd_name(cell.cmd));
+            outcome(x, SO_OTHER_REPLY, "received %s (%zu-byte body) during the silence",
+                    cell_cmd_name(cell.cmd), cell.body.len);
+            return STEP_MISMATCH;
+        }
+        step_rc_t rc = io_outcome(x, c, io, st->within_ms);
+        if (io == LINK_TIMEOUT && x->run->outcome == SO_SILENCE)
+            return STEP_OK;
+        return rc == STEP_OK ? STEP_MISMATCH : rc;
+    }
+}
+
+static bool alert_matches(const sc_step_t *st, int level, int desc)
+{
+    return (st->alert_level < 0 || st->alert_level == level) &&
+           (st->alert_desc < 0 || st->alert_desc == desc);
+}
+
+static void alert_outcome(sc_ctx_t *x, int level, int desc)
+{
+    x->run->alert_level = level;
+    x->run->alert_desc = desc;
+    outcome(x, SO_ALERT, "TLS alert %s %d (%s)", level == 1 ? "warning" : "fatal", desc,
+            tls_alert_name(desc) ? tls_alert_name(desc) : "unknown");
+}
+
+static step_rc_t do_expect_alert(sc_ctx_t *x, const sc_step_t *st)
+{
+    sc_conn_rt_t *c = &x->run->conns[st->conn];
+    int64_t ms = within_of(x, st);
+    hs_ns_t deadline = hs_deadline_in_ms(ms);
+    tls_conn_t *t = &c->ch.tls;
+    /* An alert that already arrived (e.g. the answer to a renegotiation) counts. */
+    int seen = t->warning_alerts + (t->alert_level == 2 ? 1 : 0);
+    if (seen > c->alerts_consumed) {
+        c->alerts_consumed = seen;
+        alert_outcome(x, t->alert_level, t->alert_desc);
+        return alert_matches(st, t->alert_level, t->alert_desc) ? STEP_OK : STEP_MISMATCH;
+    }
+    t->stop_on_warning = true;
+    for (;;) {
+        cell_t cell;
+        link_io_t io = recv_cell(c, &cell, deadline);
+        if (io == LINK_OK) {
+            if (is_padding(cell.cmd))
+                continue;
+            t->stop_on_warning = false;
+            snprintf(x->run->outcome_cmd, sizeof(x->run->outcome_cmd), "%s",
+                     cell_cmd_name(cell.cmd));
+            outcome(x, SO_OTHER_REPLY, "received %s instead of an alert",
+                    cell_cmd_name(cell.cmd));
+            return STEP_MISMATCH;
+        }
+        t->stop_on_warning = false;
+        if (io == LINK_ALERT) {
+            c->alerts_consumed = t->warning_alerts + (t->alert_level == 2 ? 1 : 0);
+            alert_outcome(x, t->alert_level, t->alert_desc);
+            return alert_matches(st, t->alert_level, t->alert_desc) ? STEP_OK : STEP_MISMATCH;
+        }
+        return io_outcome(x, c, io, ms);
+    }
+}
+
+static step_rc_t do_expect_tls(sc_ctx_t *x, const sc_step_t *st)
+{
+    sc_conn_rt_t *c = &x->run->conns[st->conn];
+    if (st->kind == ST_EXPECT_TLS_FAILURE) {
+        if (c->tls_ok) {
+            outcome(x, SO_OTHER_REPLY, "the TLS handshake completed (%s, %s, %s)",
+                    c->tls_info.version ? c->tls_info.version : "?",
+                    c->tls_info.cipher ? c->tls_info.cipher : "?",
+                    c->tls_info.kx ? c->tls_info.kx : "?");
+            return STEP_MISMATCH;
+        }
+        int desc = c->tls_status == TLS_IO_ALERT ? c->ch.tls.alert_desc : -1;
+        if (desc >= 0) {
+            alert_outcome(x, 2, desc);
+            x->run->outcome = SO_TLS_FAILURE;
+        } else {
+            outcome(x, SO_TLS_FAILURE, "TLS handshake failed without an alert: %s (%s)",
+                    tls_io_str(c->tls_status), c->ch.tls.err);
+        }
+        if (st->alert_desc >= 0 && desc != st->alert_desc) {
+            char d[sizeof(x->run->detail)];
+            snprintf(d, sizeof(d), "%s", x->run->detail);
+            outcome(x, SO_TLS_FAILURE, "%s; expected alert %d (%s)", d, st->alert_desc,
+                    tls_alert_name(st->alert_desc) ? tls_alert_name(st->alert_desc) : "?");
+            return STEP_MISMATCH;
+        }
+        return STEP_OK;
+    }
+    if (!c->tls_ok) {
+        outcome(x, SO_TLS_FAILURE, "the TLS handshake failed: %s", c->ch.tls.err);
+        return STEP_MISMATCH;
+    }
+    const tls_info_t *i = &c->tls_info;
+    struct {
+        const char *want, *got, *what;
+    } chk[] = {
+        { st->tls_version, i->version, "version" },
+        { st->tls_cipher, i->cipher, "cipher" },
+        { st->tls_kx, i->kx, "kx" },
+        { st->tls_group, i->group, "group" },
+    };
+    for (size_t k = 0; k < HS_ARRAY_LEN(chk); k++) {
+        if (chk[k].want[0] && (!chk[k].got || strcmp(chk[k].want, chk[k].got))) {
+            outcome(x, SO_OTHER_REPLY, "TLS %s is %s, expected %s", chk[k].what,
+                    chk[k].got ? chk[k].got : "(none)", chk[k].want);
+            return STEP_MISMATCH;
+        }
+    }
+    outcome(x, SO_EXPECTED, "TLS %s, %s, kx %s, group %s", i->version ? i->version : "?",
+            i->cipher ? i->cipher : "?", i->kx ? i->kx : "?", i->group ? i->group : "none");
+    return STEP_OK;
+}
+
+static step_rc_t do_renegotiate(sc_ctx_t *x, const sc_step_t *st)
+{
+    sc_conn_rt_t *c = &x->run->conns[st->conn];
+    hs_ns_t deadline = hs_deadline_in_ms(within_of(x, st));
+    tls_io_t io = tls_conn_renegotiate(&c->ch.tls, deadline, c->ch.rx, HS_CAP_RX_BUFFER,
+                                       &c->ch.rx_len);
+    if (io == TLS_IO_HARNESS) {
+        outcome(x, SO_HARNESS, "renegotiation: %s", c->ch.tls.err);
+        return STEP_ERROR;
+    }
+    /* Every other answer (renegotiated, refused with an alert, closed) is evidence for the
+     * expectation that follows. */
+    return STEP_OK;
+}
+
+static step_rc_t run_step(sc_ctx_t *x, const sc_step_t *st)
+{
+    switch (st->kind) {
+    case ST_CONNECT: return do_connect(x, st);
+    case ST_USE: return STEP_OK;
+    case ST_SEND:
+    case ST_SEND_RAW:
+    case ST_SEND_VAR: return do_send(x, st);
+    case ST_RENEGOTIATE: return do_renegotiate(x, st);
+    case ST_CLOSE: {
+        sc_conn_rt_t *c = &x->run->conns[st->conn];
+        tls_conn_close(&c->ch.tls, hs_deadline_in_ms(200));
+        c->closed_by_us = true;
+        return STEP_OK;
+    }
+    case ST_EXPECT_CELL: return do_expect_cell(x, st);
+    case ST_EXPECT_CLOSE: return do_expect_close(x, st);
+    case ST_EXPECT_SILENCE: return do_expect_silence(x, st);
+    case ST_EXPECT_ALERT: return do_expect_alert(x, st);
+    case ST_EXPECT_TLS_FAILURE:
+    case ST_EXPECT_TLS: return do_expect_tls(x, st);
+    case ST_LISTEN:
+    case ST_ACCEPT:
+    case ST_MITM: break;
+    }
+    outcome(x, SO_UNSUPPORTED, "step not supported");
+    return STEP_ERROR;
+}
+
+void scen_run(const scenario_t *s, const sc_env_t *env, sc_run_t *run)
+{
+    memset(run, 0, sizeof(*run));
+    run->failed_step = -1;
+    run->alert_level = run->alert_desc = -1;
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(run->started, sizeof(run->started), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    sc_ctx_t x = { .s = s, .env = env, .run = run, .t0 = hs_mono_ns() };
+    if (env->seeded)
+        hs_rand_seed(env->seed, s->id);
+    if (s->role != SC_ROLE_INITIATOR) {
+        run->verdict = SV_UNSUPPORTED;
+        outcome(&x, SO_UNSUPPORTED, "the engine cannot play the %s role yet",
+                sc_role_name(s->role));
+        snprintf(run->message, sizeof(run->message), "role %s is not supported yet",
+                 sc_role_name(s->role));
+        return;
+    }
+    int last_expect = -1;
+    for (size_t i = 0; i < s->n_steps; i++)
+        if (sc_kind_is_expect(s->steps[i].kind))
+            last_expect = (int)i;
+    run->verdict = SV_PASS;
+    int decisive = -1;
+    for (size_t i = 0; i < s->n_steps; i++) {
+        const sc_step_t *st = &s->steps[i];
+        step_rc_t rc = run_step(&x, st);
+        bool negate = env->negate_last && (int)i == last_expect;
+        if (rc == STEP_ERROR) {
+            run->verdict = SV_ERROR;
+            run->failed_step = (int)i;
+            break;
+        }
+        if (negate)
+            rc = rc == STEP_OK ? STEP_MISMATCH : STEP_OK;
+        if (rc == STEP_MISMATCH) {
+            run->verdict = SV_FAIL;
+            run->failed_step = (int)i;
+            break;
+        }
+        if (sc_kind_is_expect(st->kind))
+            decisive = (int)i;
+    }
+    run->total_ms = since_ms(&x);
+    if (run->verdict == SV_PASS) {
+        snprintf(run->message, sizeof(run->message), "all expectations met; last: line %d "
+                 "'%s' → %s", decisive >= 0 ? s->steps[decisive].line : 0,
+                 decisive >= 0 ? s->steps[decisive].text : "", run->detail);
+    } else {
+        const sc_step_t *st = &s->steps[run->failed_step];
+        bool negated = env->negate_last && run->failed_step == last_expect &&
+                       run->verdict == SV_FAIL;
+        snprintf(run->message, sizeof(run->message), "%sline %d '%s': %s%s",
+                 run->verdict == SV_ERROR ? "harness error at " : "", st->line, st->text,
+                 run->detail,
+                 negated ? " — and this expectation was negated (--negate-last-expect), so "
+                           "meeting it fails" : "");
+    }
+    if (run->verdict == SV_ERROR && run->target_refused) {
+        char m[sizeof(run->message)];
+        snprintf(m, sizeof(m), "%s", run->message);
+        snprintf(run->message, sizeof(run->message), "target exited or is not listening: %.1100s", m);
+    }
+}
+
+void scen_run_free(sc_run_t *run)
+{
+    for (size_t i = 0; i < SC_CAP_CONNS; i++)
+        if (run->conns[i].started)
+            link_chan_free(&run->conns[i].ch, hs_deadline_in_ms(100));
+    for (size_t i = 0; i < SC_CAP_VARS; i++)
+        free(run->vars[i].bytes);
+    memset(run, 0, sizeof(*run));
+}

@@ -1,0 +1,103 @@
+/* scen_run.h — the scenario interpreter: runs one parsed scenario against a target and says
+ * what happened (outcome) and what it means (verdict).
+ *
+ * Verdicts follow DESIGN.md: pass (every expectation met), fail (an expectation was not met:
+ * the target deviated, the failed step and the outcome are the evidence), error (the harness
+ * or the environment failed, e.g. the target is gone — never a pass), unsupported (a role the
+ * engine cannot play yet).  Each expectation returns as soon as it is decided. */
+#ifndef SCEN_RUN_H
+#define SCEN_RUN_H
+
+#include "crypto_identity.h"
+#include "link_channel.h"
+#include "net_tcp.h"
+#include "scen_ast.h"
+
+typedef enum sc_verdict { SV_PASS, SV_FAIL, SV_ERROR, SV_UNSUPPORTED } sc_verdict_t;
+const char *sc_verdict_name(sc_verdict_t v);
+
+typedef enum sc_outcome {
+    SO_EXPECTED,    /* expected reply (or the expected close / silence / alert) */
+    SO_OTHER_REPLY, /* a different cell, or the right cell with other field values */
+    SO_ALERT,
+    SO_CLOSE,
+    SO_SILENCE,
+    SO_STALL, /* time ran out with a partial cell pending */
+    SO_TLS_FAILURE,
+    SO_HARNESS,
+    SO_UNSUPPORTED,
+} sc_outcome_t;
+const char *sc_outcome_name(sc_outcome_t o);
+
+typedef struct sc_env {
+    net_addr_t target;
+    const char *keylog; /* NULL: none */
+    bool negate_last;   /* invert the last expectation (proves the check can fail) */
+    bool seeded;
+    uint64_t seed;
+    const relay_identity_t *identity; /* NULL unless some scenario sends CERTS */
+} sc_env_t;
+
+#define SC_CAP_CIRCS 8u
+
+typedef struct sc_conn_rt {
+    bool started; /* link_chan_init done: must be freed */
+    bool tls;     /* TLS was attempted */
+    bool tls_ok;
+    tls_io_t tls_status;
+    tls_info_t tls_info;
+    link_chan_t ch;
+    uint16_t sent_versions[HS_CAP_VERSIONS];
+    size_t n_sent_versions;
+    uint16_t link; /* negotiated link version, 0 before */
+    int alerts_consumed;
+    bool write_failed; /* the target had gone when we wrote */
+    bool closed_by_us;
+    size_t n_circs;
+    uint32_t circ_ids[SC_CAP_CIRCS];
+    uint8_t circ_keys[SC_CAP_CIRCS][20];
+    uint16_t next_circ;
+} sc_conn_rt_t;
+
+typedef struct sc_varval {
+    bool set;
+    uint8_t *bytes; /* the cell as it crossed the wire */
+    size_t len;
+    unsigned width;
+} sc_varval_t;
+
+typedef struct sc_run {
+    sc_conn_rt_t conns[SC_CAP_CONNS];
+    sc_varval_t vars[SC_CAP_VARS];
+    sc_verdict_t verdict;
+    sc_outcome_t outcome;
+    char detail[400];
+    char outcome_cmd[32]; /* the cell that decided, "" if none */
+    bool closed;
+    bool closed_rst;
+    double close_ms;
+    size_t pending_bytes;
+    int alert_level, alert_desc; /* -1: none */
+    int failed_step; /* index into steps, -1 */
+    char message[1200];
+    bool target_refused; /* a connect was refused: the target is gone */
+    bool ever_connected;
+    double total_ms, connect_ms;
+    char started[32]; /* UTC ISO 8601 */
+} sc_run_t;
+
+/* Runs s.  Always fills run (free it with scen_run_free, after reading the evidence). */
+void scen_run(const scenario_t *s, const sc_env_t *env, sc_run_t *run);
+void scen_run_free(sc_run_t *run);
+/* True if any step of s sends a CERTS cell (the run then needs env->identity). */
+bool scen_needs_identity(const scenario_t *s);
+
+/* Internal, shared by the interpreter's files. */
+typedef struct sc_ctx {
+    const scenario_t *s;
+    const sc_env_t *env;
+    sc_run_t *run;
+    hs_ns_t t0;
+} sc_ctx_t;
+
+#endif
