@@ -24,38 +24,21 @@ from pathlib import Path
 import pytest
 
 from hsprobe import netns
+from hsprobe.pytest_netns import enter_private_netns
 from hsprobe.peers import ManagedPeer, PeerError, PortAllocator, peer_launcher
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EXIT_CODES = {0, 1, 2, 3, 4}
+
+# The scenario gate (scenarios/**/*.scn as test items against each peer's baseline).
+pytest_plugins = ["hsprobe.pytest_plugin"]
 
 
 # ----------------------------------------------------------------------------------------------
 # Private network namespace for the whole run.
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config):
-    if config.option.help or config.option.version:
-        return
-    if netns.in_private_netns():
-        netns.ensure_lo_up()
-        return
-    if os.geteuid() != 0:
-        raise pytest.UsageError(
-            "hsprobe's tests must run inside a private network namespace with only `lo`, and "
-            "re-executing pytest under `unshare -n` needs root. Run the suite as root "
-            "(e.g. `sudo /usr/bin/python3 -m pytest`), or start it yourself inside a namespace: "
-            "`unshare -n sh -c 'ip link set lo up && exec /usr/bin/python3 -m pytest ...'`.")
-    capman = config.pluginmanager.getplugin("capturemanager")
-    if capman is not None:
-        capman.stop_global_capturing()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    argv = [sys.executable, *sys.orig_argv[1:]]
-    try:
-        netns.reexec_in_private_netns(argv)  # does not return
-    except netns.NetnsError as e:
-        raise pytest.UsageError(str(e)) from e
-    raise pytest.UsageError("re-exec into a private network namespace returned unexpectedly")
+    enter_private_netns(config)  # re-execs under `unshare -n` unless already inside one
 
 
 # ----------------------------------------------------------------------------------------------
