@@ -1351,6 +1351,8 @@ static void parse_connect(parser_t *p, const tok_t *toks, int n, const char *lin
         p->listening = true;
         return;
     }
+    if (!name[0] && s->role == SC_ROLE_MITM && conn_index(s, "server", 6) < 0)
+        strcpy(name, "server"); /* the MITM's leg toward the real target */
     if (!name[0]) {
         if (s->n_conns) {
             diag(p, toks[0].col, "a second connection needs a name: 'connect … as NAME'");

@@ -67,5 +67,6 @@ Suite *suite_crypto(void);
 Suite *suite_certs_verify(void);
 Suite *suite_initiator_table(void);
 Suite *suite_tls_client(void);
+Suite *suite_scen_parse(void);
 
 #endif

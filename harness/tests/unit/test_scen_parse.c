@@ -1,0 +1,195 @@
+/* test_scen_parse.c — the scenario parser: a valid file becomes the right steps, and every
+ * kind of mistake is reported at the right line and column with a message that says what was
+ * expected (issue 3: "any unknown keyword, bad value or impossible step is an error"). */
+#include "unit.h"
+
+#include "scen_parse.h"
+#include "wire_cell.h"
+
+#define HEADER                                                                                    \
+    "id: tor.test.case\n"                                                                         \
+    "title: a test\n"                                                                             \
+    "role: initiator\n"                                                                           \
+    "protocol: tor-link\n"                                                                        \
+    "peers: tor-relay\n"                                                                          \
+    "spec: tor-spec §4.1\n"                                                                       \
+    "level: MUST\n"                                                                               \
+    "requirement: the target does\n"                                                              \
+    "  what it must.\n" /* line 9 */
+
+static int parse(const char *text, scenario_t *s, sc_diags_t *d)
+{
+    return scen_parse_text("t.scn", text, strlen(text), s, d);
+}
+
+/* Asserts exactly one diagnostic at line:col whose message contains want. */
+static void expect_error(const char *text, int line, int col, const char *want)
+{
+    scenario_t s;
+    sc_diags_t d;
+    int rc = parse(text, &s, &d);
+    ck_assert_msg(rc == -1, "accepted:\n%s", text);
+    ck_assert_msg(d.n >= 1, "no diagnostic for:\n%s", text);
+    ck_assert_msg(d.d[0].line == line && d.d[0].col == col,
+                  "diagnostic at %d:%d (%s), expected %d:%d", d.d[0].line, d.d[0].col,
+                  d.d[0].msg, line, col);
+    ck_assert_msg(strstr(d.d[0].msg, want), "message '%s' lacks '%s'", d.d[0].msg, want);
+    scen_free(&s);
+}
+
+START_TEST(test_valid_file)
+{
+    scenario_t s;
+    sc_diags_t d;
+    const char *text = HEADER "catalogue: A01\n"
+                              "\n"
+                              "connect tls=1.3 groups=X25519\n"           /* 12 */
+                              "send VERSIONS versions=3,4,5 as v\n"       /* 13 */
+                              "expect VERSIONS versions=3,4,5 within 1s\n" /* 14 */
+                              "expect CERTS valid=yes types has 4\n"       /* 15 */
+                              "expect AUTH_CHALLENGE as ch\n"              /* 16 */
+                              "send CERTS certs=2,4,6,7 | drop-cert 6 | truncate 100\n"
+                              "connect as b  # a second connection\n"
+                              "send $v | flip 3.1\n"
+                              "expect AUTH_CHALLENGE challenge!=$ch.challenge\n"
+                              "send NETINFO time=now-7200 other=9/4/hex:01020304 my=none\n"
+                              "send raw \"GET /\\r\\n\"\n"
+                              "expect close fin within 500ms\n";
+    int rc = parse(text, &s, &d);
+    ck_assert_msg(rc == 0, "%zu diags, first %d:%d %s", d.n, d.d[0].line, d.d[0].col,
+                  d.d[0].msg);
+    ck_assert_str_eq(s.id, "tor.test.case");
+    ck_assert_str_eq(s.requirement, "the target does what it must.");
+    ck_assert_str_eq(s.catalogue, "A01");
+    ck_assert_int_eq(s.level, SC_MUST);
+    ck_assert_uint_eq(s.n_steps, 12);
+    ck_assert_uint_eq(s.n_conns, 2);
+    ck_assert_uint_eq(s.n_vars, 2);
+    ck_assert_int_eq(s.steps[0].kind, ST_CONNECT);
+    ck_assert_int_eq(s.steps[0].tls.version, 13);
+    ck_assert_str_eq(s.steps[0].tls.groups, "X25519");
+    ck_assert_int_eq(s.steps[1].cmd, CELL_VERSIONS);
+    ck_assert_int_eq(s.steps[1].as_var, 0);
+    ck_assert_int_eq(s.steps[2].within_ms, 1000);
+    ck_assert_int_eq(s.steps[3].fields[1].op, OP_HAS);
+    ck_assert_uint_eq(s.steps[5].n_muts, 2);
+    ck_assert_int_eq(s.steps[5].muts[0].kind, M_DROP_CERT);
+    ck_assert_int_eq(s.steps[5].muts[1].a, 100);
+    ck_assert_int_eq(s.steps[6].conn, 1);
+    ck_assert_int_eq(s.steps[7].kind, ST_SEND_VAR);
+    ck_assert_int_eq(s.steps[7].muts[0].b, 1);
+    ck_assert_int_eq(s.steps[8].fields[0].v.kind, V_VARREF);
+    ck_assert_int_eq(s.steps[9].fields[0].v.i, -7200);
+    ck_assert_int_eq(s.steps[9].fields[1].v.addrs[0].a.atype, 9);
+    ck_assert_uint_eq(s.steps[10].raw.len, 7);
+    ck_assert_int_eq(s.steps[11].close_kind, 1);
+    ck_assert_int_eq(s.steps[11].within_ms, 500);
+    ck_assert_str_eq(s.steps[11].text, "expect close fin within 500ms");
+    scen_free(&s);
+}
+END_TEST
+
+START_TEST(test_header_errors)
+{
+    expect_error("id: Bad_Id\n", 1, 5, "lowercase");
+    expect_error(HEADER "colour: blue\nconnect\nexpect close\n", 10, 1, "unknown header key");
+    expect_error(HEADER "level: MUST\nconnect\nexpect close\n", 10, 1, "given twice");
+    expect_error("id: tor.x\ntitle: t\nrole: initiator\nprotocol: tor-link\npeers: tor-relay\n"
+                 "spec: s\nlevel: MUST\nconnect\nexpect close\n",
+                 8, 1, "missing header key 'requirement:'");
+    expect_error("id: tor.x\ntitle: t\nrole: attacker\n", 3, 7, "role is initiator");
+    expect_error("id: tor.x\nlevel: must\n", 2, 8, "MUST, SHOULD or MAY");
+    expect_error(HEADER "catalogue: 42\nconnect\nexpect close\n", 10, 12, "catalogue");
+    expect_error(HEADER "connect\nexpect close\ntitle: late\n", 12, 1, "after the first step");
+    expect_error(HEADER, 9, 1, "no steps");
+}
+END_TEST
+
+START_TEST(test_step_errors)
+{
+    expect_error(HEADER "conect\n", 10, 1, "unknown step 'conect'");
+    expect_error(HEADER "send VERSIONS\n", 10, 1, "add 'connect' before it");
+    expect_error(HEADER "connect\nsend VERSION\n", 11, 6, "unknown cell 'VERSION'");
+    expect_error(HEADER "connect\nsend VERSIONS version=3\n", 11, 15, "has no field 'version'");
+    expect_error(HEADER "connect\nsend VERSIONS versions=3,x\n", 11, 26, "list element");
+    expect_error(HEADER "connect\nsend NETINFO time=later\n", 11, 19, "a time");
+    expect_error(HEADER "connect\nsend NETINFO other=300.1.1.1\n", 11, 20, "expected an address");
+    expect_error(HEADER "connect\nsend CERTS body=hex:0\n", 11, 21, "even number");
+    expect_error(HEADER "connect\nsend NETINFO | drop-cert 6\n", 11, 16, "CERTS cells only");
+    expect_error(HEADER "connect\nsend NETINFO | length 3\n", 11, 16, "fixed-length");
+    expect_error(HEADER "connect\nsend VERSIONS | shred 3\n", 11, 17, "unknown mutation");
+    expect_error(HEADER "connect\nsend VERSIONS | flip 3.9\n", 11, 24, "bit number");
+    expect_error(HEADER "connect\nsend $nope\n", 11, 6, "undefined variable 'nope'");
+    expect_error(HEADER "connect\nexpect CERTS challenge=hex:00\n", 11, 14, "has no field");
+    expect_error(HEADER "connect\nexpect VERSIONS versions<=3\n", 11, 17, "not a number");
+    expect_error(HEADER "connect\nexpect CERTS valid=maybe\n", 11, 20, "yes or no");
+    expect_error(HEADER "connect\nexpect close within 5 s\n", 11, 21, "duration");
+    expect_error(HEADER "connect\nexpect silence\n", 11, 8, "expect silence DUR");
+    expect_error(HEADER "connect\nsend VERSIONS\nexpect tls-failure\n", 12, 8, "directly follow");
+    expect_error(HEADER "connect tls=1.3\nrenegotiate\n", 11, 1, "needs TLS 1.2");
+    expect_error(HEADER "connect tls=1.4\n", 10, 13, "tls is 1.2, 1.3");
+    expect_error(HEADER "connect\nconnect\n", 11, 1, "needs a name");
+    expect_error(HEADER "connect\nuse other\n", 11, 5, "no connection named 'other'");
+    expect_error(HEADER "connect\nsend AUTHENTICATE type=3\n", 11, 6, "auth=");
+    expect_error(HEADER "connect\nexpect VERSIONS as v\nexpect CERTS as v\n", 12, 17,
+                 "already defined at line 11");
+    expect_error(HEADER "connect\nexpect CERTS as c\nexpect VERSIONS versions=$c.methods\n", 12,
+                 29, "holds a CERTS cell, which has no field 'methods'");
+    expect_error(HEADER "connect\nsend VERSIONS\n", 11, 1, "no 'expect' step");
+    expect_error(HEADER "listen\n", 10, 1, "responder and mitm roles");
+    expect_error(HEADER "connect\nsend raw \"abc\n", 11, 10, "unterminated string");
+}
+END_TEST
+
+START_TEST(test_roles_parse_but_mark_role)
+{
+    scenario_t s;
+    sc_diags_t d;
+    const char *text = "id: tor.r.x\ntitle: t\nrole: mitm\nprotocol: tor-link\n"
+                       "peers: tor-relay,tor-client\nspec: s\nlevel: SHOULD\nrequirement: r\n"
+                       "listen tls=any\naccept within 10s\nconnect\n"
+                       "mitm {\n  to-server VERSIONS versions=3\n  to-client CERTS | drop-cert 5\n"
+                       "  to-server AUTHENTICATE drop\n}\nexpect close within 2s\n";
+    int rc = parse(text, &s, &d);
+    ck_assert_msg(rc == 0, "%d:%d %s", d.d[0].line, d.d[0].col, d.d[0].msg);
+    ck_assert_int_eq(s.role, SC_ROLE_MITM);
+    ck_assert_uint_eq(s.n_peers, 2);
+    ck_assert_int_eq(s.steps[3].kind, ST_MITM);
+    ck_assert_uint_eq(s.steps[3].n_hooks, 3);
+    ck_assert(s.steps[3].hooks[2].drop);
+    scen_free(&s);
+    expect_error("id: tor.r.x\ntitle: t\nrole: mitm\nprotocol: tor-link\npeers: p\nspec: s\n"
+                 "level: MAY\nrequirement: r\nlisten\naccept\nmitm {\n  sideways VERSIONS drop\n}\n"
+                 "expect close\n",
+                 12, 3, "to-server");
+}
+END_TEST
+
+START_TEST(test_every_error_is_reported)
+{
+    /* Parsing goes on after an error: one lint pass shows every problem. */
+    scenario_t s;
+    sc_diags_t d;
+    int rc = parse(HEADER "connect\nsend VERSION\nexpect CLOSE\nexpect close within 0ms\n", &s,
+                   &d);
+    ck_assert_int_eq(rc, -1);
+    ck_assert_uint_eq(d.n, 3);
+    ck_assert_int_eq(d.d[0].line, 11);
+    ck_assert_int_eq(d.d[1].line, 12);
+    ck_assert_int_eq(d.d[2].line, 13);
+    scen_free(&s);
+}
+END_TEST
+
+Suite *suite_scen_parse(void)
+{
+    Suite *s = suite_create("scen_parse");
+    TCase *tc = tcase_create("parse");
+    tcase_add_test(tc, test_valid_file);
+    tcase_add_test(tc, test_header_errors);
+    tcase_add_test(tc, test_step_errors);
+    tcase_add_test(tc, test_roles_parse_but_mark_role);
+    tcase_add_test(tc, test_every_error_is_reported);
+    suite_add_tcase(s, tc);
+    return s;
+}
