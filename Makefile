@@ -25,7 +25,7 @@ BENCH_SRCS := $(wildcard harness/bench/*.c)
 PYTHON  := /usr/bin/python3
 PYTEST  := $(PYTHON) -m pytest
 
-.PHONY: all build build-asan deps test test-unit test-e2e test-asan run bench valgrind clean help
+.PHONY: all build build-asan deps test test-unit test-e2e test-asan run gate bench valgrind clean help
 
 all: build
 build: build/hsprobe build/unit_tests build/bench_handshake
@@ -56,7 +56,7 @@ $(eval $(call flavour,build-asan,asan))
 # Debian's tor package from starting a system tor (which would dial the public network).
 DEB_PKGS := build-essential pkg-config libgnutls28-dev gnutls-bin check libsubunit-dev tor \
             tcpdump tshark iproute2 util-linux python3 python3-pytest python3-cryptography \
-            python3-jsonschema
+            python3-jsonschema chromium python3-pil
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -74,7 +74,7 @@ deps:
 test: deps
 	$(MAKE) --no-print-directory build
 	build/unit_tests
-	HSPROBE_BIN=build/hsprobe $(PYTEST)
+	HSPROBE_BIN=build/hsprobe $(PYTEST) --hsprobe-report reports/$(STAMP) --junitxml reports/$(STAMP)/junit.xml
 
 test-unit: build
 	build/unit_tests
@@ -89,9 +89,22 @@ valgrind: deps
 	CK_FORK=no valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite build/unit_tests
 	HSPROBE_BIN=build/hsprobe HSPROBE_WRAP="valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite" $(PYTEST) -m e2e -k handshake_matrix
 
+# The gate: every scenario against one peer, compared with peers/$(PEER)/baseline.tsv.  pytest
+# (with the scenario plugin) re-executes itself in a private network namespace; the run directory
+# reports/<UTC stamp>/ gets results.jsonl, junit.xml, report.html, summary.txt, the peer's logs.
+PEER  ?= tor-relay
+STAMP := $(shell date -u +%Y%m%dT%H%M%SZ)
+GATE_PYTEST = HSPROBE_BIN=build/hsprobe $(PYTEST) scenarios --peer $(PEER) --hsprobe-report reports/$(STAMP) \
+              --junitxml reports/$(STAMP)/junit.xml $(if $(UPDATE_BASELINE),--update-baseline)
+gate: deps
+	$(MAKE) --no-print-directory build/hsprobe
+	$(GATE_PYTEST)
+
+# `make run`: the gate against a local tor relay, its pytest output kept in the run directory,
+# and a one-screen summary on the terminal.  Exits non-zero when the gate fails.
 run: deps
 	$(MAKE) --no-print-directory build/hsprobe
-	$(PYTHON) harness/py/run_default.py
+	$(PYTHON) harness/py/run_default.py --peer tor-relay
 
 bench: deps
 	$(MAKE) --no-print-directory build/bench_handshake
@@ -102,7 +115,10 @@ clean:
 
 help:
 	@echo "make            build build/hsprobe, unit tests and the benchmark"
-	@echo "make run        start a local tor relay in a private netns, handshake with it, write a report"
+	@echo "make run        start a local tor relay in a private netns, run every scenario against it,"
+	@echo "                print a one-screen summary; report in reports/latest/"
+	@echo "make gate PEER=tor-relay [UPDATE_BASELINE=1]"
+	@echo "                the scenario suite against one peer compared with its baseline (CI gate)"
 	@echo "make test       unit tests + pytest suite (end-to-end against a real tor relay)"
 	@echo "make test-asan  the same built with AddressSanitizer + UBSan"
 	@echo "make valgrind   unit tests and an end-to-end handshake under valgrind"

@@ -16,7 +16,6 @@ import json
 import os
 import shlex
 import subprocess
-import sys
 import time
 import warnings
 from pathlib import Path
@@ -29,9 +28,6 @@ from hsprobe.peers import ManagedPeer, PeerError, PortAllocator, peer_launcher
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EXIT_CODES = {0, 1, 2, 3, 4}
-
-# The scenario gate (scenarios/**/*.scn as test items against each peer's baseline).
-pytest_plugins = ["hsprobe.pytest_plugin"]
 
 
 # ----------------------------------------------------------------------------------------------

@@ -34,15 +34,15 @@ import pytest
 from hsprobe import baseline as bl
 from hsprobe import report
 from hsprobe.batch import BatchOutcome, run_batch
-from hsprobe.peerdesc import (DEFAULT_PEERS_ROOT, PeerConfigError, PeerDescriptor,
-                              available_peers, load_peer)
+from hsprobe.peerdesc import DEFAULT_PEERS_ROOT, PeerConfigError, PeerDescriptor, load_peer
 from hsprobe.peers import REPO_ROOT
 from hsprobe.pytest_netns import enter_private_netns
 from hsprobe.results import evidence_summary, failed_step_text, outcome_text
-from hsprobe.scenarios import (EngineError, ScenarioHeader, duplicate_ids, lint)
+from hsprobe.scenarios import EngineError, ScenarioHeader, discover, duplicate_ids, lint
 
 STATE = pytest.StashKey["GateState"]()
 REPORTS_ROOT = REPO_ROOT / "reports"
+DEFAULT_SCENARIOS_ROOT = REPO_ROOT / "scenarios"
 
 
 def pytest_addoption(parser):
@@ -58,6 +58,9 @@ def pytest_addoption(parser):
                 help="scenarios the engine runs concurrently (default 4)")
     g.addoption("--hsprobe-seed", dest="hsprobe_seed", type=int, default=None, metavar="N",
                 help="--seed for the engine (default: its own)")
+    g.addoption("--hsprobe-scenarios", dest="hsprobe_scenarios", metavar="DIR",
+                help=f"the whole scenario tree, for telling stale baseline entries (default "
+                     f"{DEFAULT_SCENARIOS_ROOT})")
     g.addoption("--hsprobe-peers", dest="hsprobe_peers", metavar="DIR",
                 help=f"peer directories (default {DEFAULT_PEERS_ROOT})")
     g.addoption("--hsprobe-batch-timeout", dest="hsprobe_batch_timeout", type=float,
@@ -116,6 +119,9 @@ class GateState:
         opt = config.option
         self.peers_root = Path(opt.hsprobe_peers).resolve() if opt.hsprobe_peers \
             else DEFAULT_PEERS_ROOT
+        self.scenarios_root = Path(opt.hsprobe_scenarios).resolve() if opt.hsprobe_scenarios \
+            else DEFAULT_SCENARIOS_ROOT
+        self._all_ids: Optional[set[str] | str] = None
         self.jobs = max(1, opt.hsprobe_jobs)
         self.seed = opt.hsprobe_seed
         self.batch_timeout = opt.hsprobe_batch_timeout
@@ -160,6 +166,23 @@ class GateState:
             except bl.BaselineError as e:
                 self.baselines[name] = e
         return self.baselines[name]
+
+    def all_ids(self) -> set[str] | str:
+        """Ids of every scenario in the tree (not just the collected ones: a run of one file
+        must not call the other files' baseline entries stale), or why they are unknown."""
+        if self._all_ids is None:
+            files = set(discover([self.scenarios_root])) | set(self.registered)
+            todo = sorted(f for f in files if f not in (self.lint_results or {}))
+            try:
+                extra = lint(todo)
+            except EngineError as e:
+                self._all_ids = f"cannot read the scenario tree: {e}"
+                return self._all_ids
+            every = {**(self.lint_results or {}), **extra}
+            bad = [str(r.file) for r in every.values() if not r.ok]
+            self._all_ids = (f"scenario files that do not parse: {', '.join(bad)}" if bad
+                             else {r.header.id for r in every.values()})
+        return self._all_ids
 
     # -- collection ----------------------------------------------------------------------------
     def register(self, path: Path) -> None:
@@ -295,7 +318,10 @@ class GateState:
         self.summary_lines.append(f"hsprobe report: {paths['html']}")
         self.summary_lines.append(f"hsprobe summary: {paths['summary']}")
         if self.update_baseline:
-            known = {h.id for h in self.headers.values()}
+            known = self.all_ids()
+            if isinstance(known, str):
+                self.summary_lines.append(f"no baseline candidate written: {known}")
+                return
             for name in sorted(self.batches):
                 base = self.baseline(name)
                 if isinstance(base, bl.BaselineError):
@@ -392,10 +418,10 @@ class BaselineItem(pytest.Item):
         base = state.baseline(self.peer)
         if isinstance(base, bl.BaselineError):
             pytest.fail(f"{desc.baseline_path} is invalid:\n{base}", pytrace=False)
-        if state.lint_error or len(state.headers) < len(state.registered):
-            pytest.fail("not every scenario file could be read, so stale entries cannot be "
-                        "told apart", pytrace=False)
-        stale = bl.stale_entries(base, (h.id for h in state.headers.values()))
+        known = state.all_ids()
+        if isinstance(known, str):
+            pytest.fail(f"stale entries cannot be told apart: {known}", pytrace=False)
+        stale = bl.stale_entries(base, known)
         if stale:
             pytest.fail("baseline entries naming no scenario (renamed or deleted; remove them):\n"
                         + "\n".join(f"  {base.path}:{e.line}: {e.id}" for e in stale),

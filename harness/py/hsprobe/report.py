@@ -259,7 +259,7 @@ def render_summary(run: Run, html_path: Optional[Path] = None) -> str:
     if timed:
         out.append("")
         out.append("slowest scenarios:")
-        out.extend(f"  {ms:8.1f} ms  {k} [{n}]  {outcome_text(c.result)[:70]}"
+        out.extend(f"  {ms:8.1f} ms  {k} [{n}]  {outcome_text(c.result)[:48]}"
                    for ms, k, n, c in timed)
     if html_path:
         out.append("")

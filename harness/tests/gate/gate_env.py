@@ -104,11 +104,13 @@ class GateEnv:
     def baseline(self, text: str) -> None:
         self.baseline_path.write_text(text)
 
-    def argv(self, *extra: str, report: Optional[Path] = None) -> list[str]:
+    def argv(self, *extra: str, report: Optional[Path] = None,
+             paths: Optional[list] = None) -> list[str]:
         report = report or self.root / "report"
         return [sys.executable, "-m", "pytest", "-p", "hsprobe.pytest_plugin", "-c",
                 str(self.root / "pytest.ini"), "--rootdir", str(self.root), "-p",
-                "no:cacheprovider", str(self.scn), "--hsprobe-peers", str(self.peers),
+                "no:cacheprovider", *map(str, paths or [self.scn]), "--hsprobe-peers", str(self.peers),
+                "--hsprobe-scenarios", str(self.scn),
                 "--hsprobe-report", str(report), "--junitxml", str(report / "junit.xml"),
                 "-rA", *extra]
 
@@ -118,8 +120,8 @@ class GateEnv:
         return {**os.environ, "PYTHONPATH": str(REPO / "harness" / "py"),
                 "HSPROBE_BIN": str(self.engine), "FAKE_HSPROBE_PLAN": str(plan)}
 
-    def start(self, *extra: str) -> subprocess.Popen:
-        return subprocess.Popen(self.argv(*extra), cwd=self.root, env=self.env(),
+    def start(self, *extra: str, paths: Optional[list] = None) -> subprocess.Popen:
+        return subprocess.Popen(self.argv(*extra, paths=paths), cwd=self.root, env=self.env(),
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
     def finish(self, proc: subprocess.Popen, timeout: float = 120) -> GateRun:
@@ -128,8 +130,8 @@ class GateEnv:
         return GateRun(proc.returncode, out.decode("utf-8", "replace"), report,
                        parse_junit(report / "junit.xml"))
 
-    def run(self, *extra: str, timeout: float = 120) -> GateRun:
-        return self.finish(self.start(*extra), timeout)
+    def run(self, *extra: str, timeout: float = 120, paths: Optional[list] = None) -> GateRun:
+        return self.finish(self.start(*extra, paths=paths), timeout)
 
 
 # -- hand-written results and run directories for report tests -----------------------------------
@@ -139,7 +141,7 @@ def result_line(sid: str, verdict: str, spec: str = "tor-spec §4.1", message: s
     """One result object in the engine's format (tests validate it against the schema)."""
     failed = verdict == "fail"
     versions = "0000070006000300040005"
-    certs_hex = "0000810" + "1F4" + "00" * 500  # a long cell, to see the hex wrapping
+    certs_hex = "0000810" + "1f4" + "00" * 500  # a long cell, to see the hex wrapping
     return {
         "schema": "hsprobe.result/1", "id": sid, "file": f"scenarios/tor/x/{sid}.scn",
         "title": f"Scenario {sid}", "role": "initiator", "protocol": "tor-link", "spec": spec,
@@ -157,9 +159,9 @@ def result_line(sid: str, verdict: str, spec: str = "tor-spec §4.1", message: s
             "name": "main", "tls": {"version": "TLS1.3", "cipher": "AES-256-GCM"},
             "close": {"kind": "rst", "after_ms": 3.5} if failed else None,
             "cells": [{"dir": "sent", "cmd": "VERSIONS", "circ_id": 0, "width": 2, "len": 6,
-                       "t_ms": 0.41, "hex": versions.upper()},
+                       "t_ms": 0.41, "hex": versions},
                       {"dir": "recv", "cmd": "CERTS", "circ_id": 0, "width": 2, "len": 500,
-                       "t_ms": 1.93, "hex": certs_hex.upper()}],
+                       "t_ms": 1.93, "hex": certs_hex}],
             "overflow": False}]},
         "timings_ms": {"total": total_ms, "connect": 1.2},
         "started": "2026-11-21T08:00:00.000Z"}

@@ -162,7 +162,7 @@ def test_evidence_shows_outcome_failed_step_and_wrapped_hex(run_dir):
     rows = certs.split("\n")
     assert len(rows) == -(-505 // 32)  # 505 bytes, 32 a line
     assert all(len(r.split(" ")) <= 32 for r in rows)
-    assert rows[0].startswith("00 00 81 01 F4 00")
+    assert rows[0].startswith("00 00 81 01 f4 00")
     assert "<td>sent</td><td>VERSIONS</td><td>6</td><td>0.41</td>" in sec
 
 
