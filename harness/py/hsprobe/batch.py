@@ -10,6 +10,7 @@ happens here (engine crash, timeout, Ctrl-C) the lines already written stay on d
 from __future__ import annotations
 
 import shlex
+import socket
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -80,8 +81,8 @@ class BatchOutcome:
         return "\n".join(parts)
 
     def describe_peer_death(self) -> str:
-        return (f"the {self.peer} peer exited during the batch (status {self.peer_rc})\n"
-                f"{self.peer_log_tail}")
+        return (f"the {self.peer} peer stopped answering during the batch (launcher exit "
+                f"status {self.peer_rc})\n{self.peer_log_tail}")
 
 
 def run_batch(desc: PeerDescriptor, launcher_role: str, files: Sequence[Path],
@@ -130,7 +131,9 @@ def run_batch(desc: PeerDescriptor, launcher_role: str, files: Sequence[Path],
                 proc.kill()
                 proc.wait()
                 raise
-        if not peer.alive():
+        # The launcher may not have noticed yet that its target died (it polls), so a port that
+        # refuses connections counts as dead too.
+        if not peer.alive() or not _answers(facts.host, facts.port):
             out.peer_died = True
     finally:
         rc = peer.stop()
@@ -140,6 +143,14 @@ def run_batch(desc: PeerDescriptor, launcher_role: str, files: Sequence[Path],
         out.elapsed_s = time.monotonic() - t0
         _collect(out)
     return out
+
+
+def _answers(host: str, port: int) -> bool:
+    try:
+        socket.create_connection((host, port), timeout=2).close()
+        return True
+    except OSError:
+        return False
 
 
 def _collect(out: BatchOutcome) -> None:

@@ -236,5 +236,5 @@ def test_target_dying_mid_batch_errors_the_rest_and_keeps_the_lines(tmp_path):
         assert r.outcome(name) == "error"
         msg = r.message(name)
         assert "target exited" in msg
-        assert "the fake peer exited during the batch (status -9)" in msg
+        assert "the fake peer stopped answering during the batch (launcher exit status -9)" in msg
         assert "fake peer started" in msg  # the peer's log tail is attached
