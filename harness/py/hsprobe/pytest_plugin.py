@@ -228,8 +228,13 @@ class GateState:
             if isinstance(it, ScenarioItem):
                 self.selected.setdefault(it.peer, []).append(it)
         for name in sorted(set(self.selected) | set(self.only_peers or ())):
+            path = self.peer(name).baseline_path
+            try:  # a readable node id, like a file's: peers/x/baseline.tsv::baseline[x]
+                rel = path.relative_to(self.config.rootpath)
+            except ValueError:
+                rel = path
             items.append(BaselineItem.from_parent(session, name=f"baseline[{name}]", peer=name,
-                                                  path=self.peer(name).baseline_path))
+                                                  path=path, nodeid=f"{rel}::baseline[{name}]"))
 
     # -- execution -----------------------------------------------------------------------------
     def ensure_batches(self, name: str) -> list[BatchOutcome]:

@@ -217,6 +217,26 @@ def observed_verdicts(run_dir: Path, name: str) -> dict[str, tuple[str, str]]:
 
 
 # -- summary.txt ---------------------------------------------------------------------------------
+MAX_LISTED = 15   # summary.txt is what `make run` prints: it has to fit one screen
+WIDTH = 118
+
+
+def _short(line: str) -> str:
+    line = " ".join(line.split()) if len(line) > WIDTH else line
+    return line if len(line) <= WIDTH else line[:WIDTH - 1] + "…"
+
+
+def _failure_note(c: Cell) -> str:
+    """The one thing to know about a gate failure, short."""
+    if c.kind is bl.Kind.MISSING:
+        return f"verdict {c.result['verdict']}, no baseline entry"
+    if c.kind is bl.Kind.FAIL:
+        return f"{c.result['verdict']} (baseline {c.entry['expected'] if c.entry else '?'}): " \
+               f"{c.result['message']}"
+    if c.kind is bl.Kind.XPASS:
+        return c.note
+    return c.result["message"] if c.result and c.result["verdict"] == "error" else c.note
+
 def render_summary(run: Run, html_path: Optional[Path] = None) -> str:
     m = run.manifest
     out = [f"hsprobe run {run.dir.name} (started {m['started']}): "
@@ -231,6 +251,15 @@ def render_summary(run: Run, html_path: Optional[Path] = None) -> str:
         out.append(f"  {name} @ {targets}: {len(p['selected'])} run in {secs:.1f} s   "
                    + "  ".join(f"{k} {c[k]}" for k in order if c.get(k))
                    + f"   gate: {'PASS' if bad == 0 and not p['baseline']['error'] else 'FAIL'}")
+        verdicts: dict[str, int] = {}
+        for (_sid, peer), cell in run.cells.items():
+            if peer == name and cell.result:
+                verdicts[cell.result["verdict"]] = verdicts.get(cell.result["verdict"], 0) + 1
+        no_result = sum(1 for (_s, pn), c in run.cells.items()
+                        if pn == name and c.kind is bl.Kind.ERROR and not c.result)
+        out.append("    verdicts: " + "  ".join(f"{v} {verdicts.get(v, 0)}" for v in
+                                                 ("pass", "fail", "unsupported", "error"))
+                   + (f"  (no usable result: {no_result})" if no_result else ""))
         if p["baseline"]["error"]:
             out.append(f"    baseline invalid: {p['baseline']['error'].splitlines()[0]}")
     out.append("")
@@ -246,14 +275,14 @@ def render_summary(run: Run, html_path: Optional[Path] = None) -> str:
     if devs:
         out.append("")
         out.append("known deviations (baseline xfail):")
-        out.extend(f"  {k} [{n}]: {c.note}" for k, n, c in devs)
+        out.extend(_short(f"  {k} [{n}]: {c.note}") for k, n, c in devs)
     if gate_bad:
         out.append("")
-        out.append("gate failures:")
-        for k, n, c in gate_bad:
-            msg = c.result["message"] if c.result else ""
-            out.append(f"  {c.kind.value:<7} {k} [{n}]: {c.note}" + (f" — {msg}" if msg and
-                                                                     msg not in c.note else ""))
+        out.append(f"gate failures ({len(gate_bad)}):")
+        out.extend(_short(f"  {c.kind.value:<7} {k} [{n}]: {_failure_note(c)}")
+                   for k, n, c in gate_bad[:MAX_LISTED])
+        if len(gate_bad) > MAX_LISTED:
+            out.append(f"  … {len(gate_bad) - MAX_LISTED} more in report.html")
     timed = sorted(((c.result["timings_ms"]["total"], k, n, c) for (k, n), c in run.cells.items()
                     if c.result), key=lambda t: -t[0])[:5]
     if timed:
@@ -313,6 +342,8 @@ def _cell_html(run: Run, scn: dict, name: str) -> str:
     why = ""
     if c.state == "deviates" and c.kind is bl.Kind.OK_XFAIL:
         why = f"baseline: {c.note}"
+    elif c.kind is not None and not c.kind.ok and c.result:
+        why = _failure_note(c)
     elif c.state in ("na", "error") or (c.kind and not c.kind.ok):
         why = c.note
     why_html = f'<span class="why">{_e(why[:140])}</span>' if why else ""

@@ -178,10 +178,11 @@ def test_summary_counts_deviations_failures_and_slowest(run_dir):
     s = (run_dir / "summary.txt").read_text()
     relay = next(l for l in s.splitlines() if l.startswith("  relay @"))
     assert "ok-pass 3  ok-xfail 1  FAIL 1  ERROR 3" in relay and relay.endswith("gate: FAIL")
+    assert "    verdicts: pass 3  fail 2  unsupported 0  error 1  (no usable result: 2)" in s
     client = next(l for l in s.splitlines() if l.startswith("  client @"))
     assert "ok-unsupported 1" in client and client.endswith("gate: PASS")
     assert "  t.b [relay]: tor skips the check" in s
-    fails = s[s.index("gate failures:"):s.index("slowest")]
+    fails = s[s.index("gate failures (4):"):s.index("slowest")]
     assert [l.split()[0:2] for l in fails.splitlines()[1:] if l.strip()] == [
         ["FAIL", "t.e"], ["ERROR", "t.g"], ["ERROR", "t.h"], ["ERROR", "t.i"]]
     slow = s[s.index("slowest scenarios:"):].splitlines()[1:6]
