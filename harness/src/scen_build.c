@@ -228,16 +228,24 @@ static int build_body(const sc_step_t *st, const sc_env_t *env, sc_conn_rt_t *c,
         return bld_sc_bytes(body, &f->v.bytes);
     switch (st->cmd) {
     case CELL_VERSIONS: {
+        uint16_t v[HS_CAP_VERSIONS];
+        size_t n = 0;
         f = field(st, F_VERSIONS);
-        c->n_sent_versions = 0;
         if (f) {
             for (size_t i = 0; i < f->v.n && i < HS_CAP_VERSIONS; i++)
-                c->sent_versions[c->n_sent_versions++] = (uint16_t)f->v.list[i];
+                v[n++] = (uint16_t)f->v.list[i];
         } else {
-            for (uint16_t v = 3; v <= 5; v++)
-                c->sent_versions[c->n_sent_versions++] = v;
+            for (uint16_t k = 3; k <= 5; k++)
+                v[n++] = k;
         }
-        versions_build(body, c->sent_versions, c->n_sent_versions);
+        /* The responder negotiates from the first VERSIONS it processes and ignores later
+         * ones (tor-spec §4.1), so only the first one we send decides the link we expect. */
+        if (!c->versions_sent) {
+            memcpy(c->sent_versions, v, n * sizeof(v[0]));
+            c->n_sent_versions = n;
+            c->versions_sent = true;
+        }
+        versions_build(body, v, n);
         return 0;
     }
     case CELL_NETINFO: {

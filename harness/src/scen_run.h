@@ -49,6 +49,7 @@ typedef struct sc_conn_rt {
     link_chan_t ch;
     uint16_t sent_versions[HS_CAP_VERSIONS];
     size_t n_sent_versions;
+    bool versions_sent; /* the first VERSIONS (the one the target negotiates from) went out */
     uint16_t link; /* negotiated link version, 0 before */
     int alerts_consumed;
     bool write_failed; /* the target had gone when we wrote */
