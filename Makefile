@@ -23,7 +23,9 @@ UNIT_SRCS := $(wildcard harness/tests/unit/*.c)
 BENCH_SRCS := $(wildcard harness/bench/*.c)
 
 PYTHON  := /usr/bin/python3
-PYTEST  := $(PYTHON) -m pytest
+# The scenario plugin is loaded with -p (PYTHONPATH makes it importable that early): declaring
+# it in a conftest would need a conftest.py at the top level, which the layout keeps fixed.
+PYTEST  := PYTHONPATH=harness/py $(PYTHON) -m pytest -p hsprobe.pytest_plugin
 
 .PHONY: all build build-asan deps test test-unit test-e2e test-asan run gate bench valgrind clean help
 

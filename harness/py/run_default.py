@@ -27,10 +27,13 @@ def main() -> int:
     run_dir = REPO / "reports" / stamp
     run_dir.mkdir(parents=True, exist_ok=True)
     log = run_dir / "pytest.log"
-    argv = [sys.executable, "-m", "pytest", "scenarios",
+    argv = [sys.executable, "-m", "pytest", "-p", "hsprobe.pytest_plugin", "scenarios",
             "--peer", args.peer, "--hsprobe-report", str(run_dir),
             "--junitxml", str(run_dir / "junit.xml"), "-q", *args.pytest_args]
+    pypath = str(REPO / "harness" / "py")
     env = {**os.environ,
+           "PYTHONPATH": pypath + (os.pathsep + os.environ["PYTHONPATH"]
+                                   if os.environ.get("PYTHONPATH") else ""),
            "HSPROBE_BIN": os.environ.get("HSPROBE_BIN", str(REPO / "build" / "hsprobe"))}
     print(f"make run: every scenario against a local {args.peer} (pytest log: {log})",
           flush=True)
