@@ -89,7 +89,7 @@ test-asan: deps
 valgrind: deps
 	$(MAKE) --no-print-directory build
 	CK_FORK=no valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite build/unit_tests
-	HSPROBE_BIN=build/hsprobe HSPROBE_WRAP="valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite" $(PYTEST) -m e2e -k handshake_matrix
+	HSPROBE_BIN=build/hsprobe HSPROBE_WRAP="valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite" $(PYTEST) -m e2e -k "handshake_matrix or results_are_schema_valid or seed_makes or failure_names"
 
 # The gate: every scenario against one peer, compared with peers/$(PEER)/baseline.tsv.  pytest
 # (with the scenario plugin) re-executes itself in a private network namespace; the run directory
@@ -123,5 +123,5 @@ help:
 	@echo "                the scenario suite against one peer compared with its baseline (CI gate)"
 	@echo "make test       unit tests + pytest suite (end-to-end against a real tor relay)"
 	@echo "make test-asan  the same built with AddressSanitizer + UBSan"
-	@echo "make valgrind   unit tests and an end-to-end handshake under valgrind"
+	@echo "make valgrind   unit tests, end-to-end handshakes and scenario runs under valgrind"
 	@echo "make bench      50 handshakes per TLS version against a local relay: median, p95, peak RSS"
