@@ -23,43 +23,56 @@ const char *tls_io_str(tls_io_t st)
     return "?";
 }
 
-static ssize_t tls_pull(gnutls_transport_ptr_t ptr, void *buf, size_t n)
+/* One recv on our socket.  Records how the peer went away (FIN or RST, and when): both the
+ * GnuTLS transport and plain connections read through here.  *err is errno on failure. */
+static ssize_t sock_recv(tls_conn_t *c, void *buf, size_t n, int *err)
 {
-    tls_conn_t *c = ptr;
     ssize_t r = recv(c->fd, buf, n, 0);
+    *err = r < 0 ? errno : 0;
     if (r > 0) {
         net_tcp_quickack(c->fd);
-        return r;
-    }
-    if (r == 0) {
+    } else if (r == 0) {
         if (!c->saw_eof)
             c->closed_at = hs_mono_ns();
         c->saw_eof = true;
-        return 0;
-    }
-    int e = errno;
-    if (e == ECONNRESET) {
+    } else if (*err == ECONNRESET) {
         if (!c->saw_rst)
             c->closed_at = hs_mono_ns();
         c->saw_rst = true;
     }
-    gnutls_transport_set_errno(c->s, e == EWOULDBLOCK ? EAGAIN : e);
-    return -1;
+    return r;
+}
+
+/* One send on our socket, with the same bookkeeping (EPIPE: the peer had closed). */
+static ssize_t sock_send(tls_conn_t *c, const void *buf, size_t n, int *err)
+{
+    ssize_t r = send(c->fd, buf, n, MSG_NOSIGNAL);
+    *err = r < 0 ? errno : 0;
+    if (r < 0 && (*err == ECONNRESET || *err == EPIPE)) {
+        if (!c->saw_rst && !c->saw_eof)
+            c->closed_at = hs_mono_ns();
+        c->saw_rst = c->saw_rst || *err == ECONNRESET;
+    }
+    return r;
+}
+
+static ssize_t tls_pull(gnutls_transport_ptr_t ptr, void *buf, size_t n)
+{
+    tls_conn_t *c = ptr;
+    int e;
+    ssize_t r = sock_recv(c, buf, n, &e);
+    if (r < 0)
+        gnutls_transport_set_errno(c->s, e == EWOULDBLOCK ? EAGAIN : e);
+    return r;
 }
 
 static ssize_t tls_push(gnutls_transport_ptr_t ptr, const void *buf, size_t n)
 {
     tls_conn_t *c = ptr;
-    ssize_t r = send(c->fd, buf, n, MSG_NOSIGNAL);
-    if (r < 0) {
-        int e = errno;
-        if (e == ECONNRESET || e == EPIPE) {
-            if (!c->saw_rst && !c->saw_eof)
-                c->closed_at = hs_mono_ns();
-            c->saw_rst = c->saw_rst || e == ECONNRESET;
-        }
+    int e;
+    ssize_t r = sock_send(c, buf, n, &e);
+    if (r < 0)
         gnutls_transport_set_errno(c->s, e == EWOULDBLOCK ? EAGAIN : e);
-    }
     return r;
 }
 
@@ -212,16 +225,14 @@ static tls_io_t tls_wait(tls_conn_t *c, hs_ns_t deadline)
     return tls_wait_events(c, gnutls_record_get_direction(c->s) ? POLLOUT : POLLIN, deadline);
 }
 
-/* Socket errors on a plain connection, in the same taxonomy. */
+/* A failed socket call on a plain connection, in the same taxonomy (sock_recv/sock_send
+ * have already recorded the close). */
 static tls_io_t plain_error(tls_conn_t *c, int e)
 {
     if (e == ECONNRESET || e == EPIPE) {
-        if (!c->saw_rst && !c->saw_eof)
-            c->closed_at = hs_mono_ns();
-        c->saw_rst = c->saw_rst || e == ECONNRESET;
-        snprintf(c->err, sizeof(c->err), "%s", e == EPIPE ? "peer closed the connection"
-                                                          : "connection reset by peer");
-        return e == EPIPE && !c->saw_rst ? TLS_IO_CLOSED : TLS_IO_RESET;
+        snprintf(c->err, sizeof(c->err), "%s", c->saw_rst ? "connection reset by peer"
+                                                          : "peer closed the connection");
+        return c->saw_rst ? TLS_IO_RESET : TLS_IO_CLOSED;
     }
     snprintf(c->err, sizeof(c->err), "socket: %s", strerror(e));
     return TLS_IO_HARNESS;
@@ -230,19 +241,20 @@ static tls_io_t plain_error(tls_conn_t *c, int e)
 static tls_io_t plain_write(tls_conn_t *c, const uint8_t *b, size_t n, hs_ns_t deadline)
 {
     while (n) {
-        ssize_t r = send(c->fd, b, n, MSG_NOSIGNAL);
+        int e;
+        ssize_t r = sock_send(c, b, n, &e);
         if (r > 0) {
             b += r;
             n -= (size_t)r;
             continue;
         }
-        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+        if (r < 0 && (e == EAGAIN || e == EWOULDBLOCK || e == EINTR)) {
             tls_io_t w = tls_wait_events(c, POLLOUT, deadline);
             if (w != TLS_IO_OK)
                 return w;
             continue;
         }
-        return plain_error(c, errno);
+        return plain_error(c, e);
     }
     return TLS_IO_OK;
 }
@@ -250,26 +262,23 @@ static tls_io_t plain_write(tls_conn_t *c, const uint8_t *b, size_t n, hs_ns_t d
 static tls_io_t plain_read(tls_conn_t *c, void *buf, size_t cap, size_t *got, hs_ns_t deadline)
 {
     for (;;) {
-        ssize_t r = recv(c->fd, buf, cap, 0);
+        int e;
+        ssize_t r = sock_recv(c, buf, cap, &e);
         if (r > 0) {
-            net_tcp_quickack(c->fd);
             *got = (size_t)r;
             return TLS_IO_OK;
         }
         if (r == 0) {
-            if (!c->saw_eof)
-                c->closed_at = hs_mono_ns();
-            c->saw_eof = true;
             snprintf(c->err, sizeof(c->err), "peer closed the connection");
             return TLS_IO_CLOSED;
         }
-        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+        if (e == EAGAIN || e == EWOULDBLOCK || e == EINTR) {
             tls_io_t w = tls_wait_events(c, POLLIN, deadline);
             if (w != TLS_IO_OK)
                 return w;
             continue;
         }
-        return plain_error(c, errno);
+        return plain_error(c, e);
     }
 }
 
