@@ -1,6 +1,8 @@
 /* crypto_digest.c — see crypto_digest.h. */
 #include "crypto_digest.h"
 
+#include <string.h>
+
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 
@@ -43,4 +45,14 @@ int crypto_hmac_sha256(span_t key, span_t msg, uint8_t out[HS_SHA256_LEN])
                             out) == 0
                ? 0
                : -1;
+}
+
+int crypto_kdf_tor_kh(const uint8_t x[HS_SHA1_LEN], const uint8_t y[HS_SHA1_LEN],
+                      uint8_t kh[HS_SHA1_LEN])
+{
+    uint8_t k0[2 * HS_SHA1_LEN + 1];
+    memcpy(k0, x, HS_SHA1_LEN);
+    memcpy(k0 + HS_SHA1_LEN, y, HS_SHA1_LEN);
+    k0[2 * HS_SHA1_LEN] = 0;
+    return crypto_sha1(span_of(k0, sizeof(k0)), kh);
 }

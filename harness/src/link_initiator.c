@@ -274,12 +274,8 @@ static li_step_t on_created_fast(li_ctx_t *x, const cell_t *c)
     if (created_fast_parse(c->body, &cf) != WIRE_OK)
         return li_deviate(x, "CREATED_FAST truncated");
     r->created_fast = true;
-    /* KDF-TOR: K = SHA1(K0 | 00) | SHA1(K0 | 01) | …, K0 = X | Y; KH is its first 20 bytes. */
-    uint8_t k0[2 * CREATE_FAST_KEY_LEN + 1], kh[HS_SHA1_LEN];
-    memcpy(k0, x->x, CREATE_FAST_KEY_LEN);
-    memcpy(k0 + CREATE_FAST_KEY_LEN, cf.y, CREATE_FAST_KEY_LEN);
-    k0[2 * CREATE_FAST_KEY_LEN] = 0;
-    if (crypto_sha1(span_of(k0, sizeof(k0)), kh) != 0)
+    uint8_t kh[HS_SHA1_LEN];
+    if (crypto_kdf_tor_kh(x->x, cf.y, kh) != 0)
         return li_harness(x, "SHA-1 failed");
     r->kh_ok = memcmp(kh, cf.kh, HS_SHA1_LEN) == 0;
     li_check(r, "open.created-fast-kh", "tor-spec 5.1.3 (KDF-TOR derivative key data KH)", r->kh_ok,

@@ -151,12 +151,8 @@ bool scen_extract(const cell_t *c, sc_field_t f, sc_conn_rt_t *conn, const sc_en
                      c->circ_id);
             return true;
         }
-        /* KDF-TOR (tor-spec §5.2.1): KH = SHA1(X | Y | 0x00). */
-        uint8_t k0[2 * CREATE_FAST_KEY_LEN + 1], kh[HS_SHA1_LEN];
-        memcpy(k0, x, CREATE_FAST_KEY_LEN);
-        memcpy(k0 + CREATE_FAST_KEY_LEN, cf.y, CREATE_FAST_KEY_LEN);
-        k0[2 * CREATE_FAST_KEY_LEN] = 0;
-        if (crypto_sha1(span_of(k0, sizeof(k0)), kh) != 0) {
+        uint8_t kh[HS_SHA1_LEN];
+        if (crypto_kdf_tor_kh(x, cf.y, kh) != 0) {
             a->ok = false;
             a->harness = true;
             return false;
