@@ -6,7 +6,6 @@
 #include "wire_tls_alert.h"
 
 #include <string.h>
-#include <time.h>
 
 static void header_fields(json_out_t *j, const scenario_t *s)
 {
@@ -137,10 +136,7 @@ void out_result_not_run(FILE *f, const scenario_t *s, const sc_env_t *env, const
     run.alert_level = run.alert_desc = -1;
     snprintf(run.detail, sizeof(run.detail), "%s", why);
     snprintf(run.message, sizeof(run.message), "%s", why);
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(run.started, sizeof(run.started), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    scen_utc_now(run.started, sizeof(run.started));
     out_result_write(f, s, env, &run);
 }
 

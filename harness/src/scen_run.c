@@ -138,6 +138,31 @@ static link_io_t recv_cell(sc_conn_rt_t *c, cell_t *cell, hs_ns_t deadline)
 
 static bool is_padding(uint8_t cmd) { return cmd == CELL_PADDING || cmd == CELL_VPADDING; }
 
+/* The next cell that is not padding — padding is recorded and skipped unless it is what the
+ * step expects (keep) — or why none arrived. */
+static link_io_t next_cell(sc_conn_rt_t *c, cell_t *cell, hs_ns_t deadline, int keep)
+{
+    for (;;) {
+        link_io_t io = recv_cell(c, cell, deadline);
+        if (io != LINK_OK || !is_padding(cell->cmd) || cell->cmd == keep)
+            return io;
+    }
+}
+
+static void note_cell(sc_ctx_t *x, const cell_t *cell)
+{
+    snprintf(x->run->outcome_cmd, sizeof(x->run->outcome_cmd), "%s", cell_cmd_name(cell->cmd));
+}
+
+/* A cell arrived where the step expected something else. */
+static step_rc_t unexpected_cell(sc_ctx_t *x, const cell_t *cell, const char *instead_of)
+{
+    note_cell(x, cell);
+    outcome(x, SO_OTHER_REPLY, "received %s (%zu-byte body, circ %u) instead of %s",
+            cell_cmd_name(cell->cmd), cell->body.len, cell->circ_id, instead_of);
+    return STEP_MISMATCH;
+}
+
 /* ---------------------------------------------------------------------------------------- */
 
 static step_rc_t do_connect(sc_ctx_t *x, const sc_step_t *st)
@@ -331,78 +356,49 @@ static step_rc_t do_expect_cell(sc_ctx_t *x, const sc_step_t *st)
 {
     sc_conn_rt_t *c = &x->run->conns[st->conn];
     int64_t ms = within_of(x, st);
-    hs_ns_t deadline = hs_deadline_in_ms(ms);
-    for (;;) {
-        cell_t cell;
-        link_io_t io = recv_cell(c, &cell, deadline);
-        if (io != LINK_OK)
-            return io_outcome(x, c, io, ms);
-        if (is_padding(cell.cmd) && cell.cmd != st->cmd)
-            continue;
-        snprintf(x->run->outcome_cmd, sizeof(x->run->outcome_cmd), "%s",
-                 cell_cmd_name(cell.cmd));
-        if (cell.cmd != st->cmd) {
-            outcome(x, SO_OTHER_REPLY, "received %s (%zu-byte body, circ %u) instead",
-                    cell_cmd_name(cell.cmd), cell.body.len, cell.circ_id);
-            return STEP_MISMATCH;
-        }
-        step_rc_t rc = check_cell(x, st, c, &cell);
-        if (rc != STEP_OK)
-            return rc;
-        keep_var(x, st->as_var, span_of(c->ch.cur, cell.wire_len), cell.circ_width);
-        outcome(x, SO_EXPECTED, "received %s (%zu-byte body) after %.1f ms",
-                cell_cmd_name(cell.cmd), cell.body.len, since_ms(x));
-        return STEP_OK;
-    }
+    cell_t cell;
+    link_io_t io = next_cell(c, &cell, hs_deadline_in_ms(ms), st->cmd);
+    if (io != LINK_OK)
+        return io_outcome(x, c, io, ms);
+    if (cell.cmd != st->cmd)
+        return unexpected_cell(x, &cell, cell_cmd_name((uint8_t)st->cmd));
+    note_cell(x, &cell);
+    step_rc_t rc = check_cell(x, st, c, &cell);
+    if (rc != STEP_OK)
+        return rc;
+    keep_var(x, st->as_var, span_of(c->ch.cur, cell.wire_len), cell.circ_width);
+    outcome(x, SO_EXPECTED, "received %s (%zu-byte body) after %.1f ms", cell_cmd_name(cell.cmd),
+            cell.body.len, since_ms(x));
+    return STEP_OK;
 }
 
 static step_rc_t do_expect_close(sc_ctx_t *x, const sc_step_t *st)
 {
     sc_conn_rt_t *c = &x->run->conns[st->conn];
     int64_t ms = within_of(x, st);
-    hs_ns_t deadline = hs_deadline_in_ms(ms);
-    for (;;) {
-        cell_t cell;
-        link_io_t io = recv_cell(c, &cell, deadline);
-        if (io == LINK_OK) {
-            if (is_padding(cell.cmd))
-                continue;
-            snprintf(x->run->outcome_cmd, sizeof(x->run->outcome_cmd), "%s",
-                     cell_cmd_name(cell.cmd));
-            outcome(x, SO_OTHER_REPLY, "received %s (%zu-byte body) instead of a close",
-                    cell_cmd_name(cell.cmd), cell.body.len);
-            return STEP_MISMATCH;
-        }
-        step_rc_t rc = io_outcome(x, c, io, ms);
-        if (io != LINK_CLOSED && io != LINK_RESET)
-            return rc;
-        if ((st->close_kind == 1 && io != LINK_CLOSED) || (st->close_kind == 2 && io != LINK_RESET))
-            return STEP_MISMATCH; /* closed, but not the way the file says */
-        return STEP_OK;
-    }
+    cell_t cell;
+    link_io_t io = next_cell(c, &cell, hs_deadline_in_ms(ms), -1);
+    if (io == LINK_OK)
+        return unexpected_cell(x, &cell, "a close");
+    step_rc_t rc = io_outcome(x, c, io, ms);
+    if (io != LINK_CLOSED && io != LINK_RESET)
+        return rc;
+    if ((st->close_kind == 1 && io != LINK_CLOSED) || (st->close_kind == 2 && io != LINK_RESET))
+        return STEP_MISMATCH; /* closed, but not the way the file says */
+    return STEP_OK;
 }
 
 static step_rc_t do_expect_silence(sc_ctx_t *x, const sc_step_t *st)
 {
     sc_conn_rt_t *c = &x->run->conns[st->conn];
-    hs_ns_t deadline = hs_deadline_in_ms(st->within_ms);
-    for (;;) {
-        cell_t cell;
-        link_io_t io = recv_cell(c, &cell, deadline);
-        if (io == LINK_OK) {
-            if (is_padding(cell.cmd))
-                continue;
-            snprintf(x->run->outcome_cmd, sizeof(x->run->outcome_cmd), "%s",
-                     cell_cmd_name(cell.cmd));
-            outcome(x, SO_OTHER_REPLY, "received %s (%zu-byte body) during the silence",
-                    cell_cmd_name(cell.cmd), cell.body.len);
-            return STEP_MISMATCH;
-        }
-        step_rc_t rc = io_outcome(x, c, io, st->within_ms);
-        if (io == LINK_TIMEOUT && x->run->outcome == SO_SILENCE)
-            return STEP_OK;
-        return rc == STEP_OK ? STEP_MISMATCH : rc;
-    }
+    cell_t cell;
+    link_io_t io = next_cell(c, &cell, hs_deadline_in_ms(st->within_ms), -1);
+    if (io == LINK_OK)
+        return unexpected_cell(x, &cell, "silence");
+    step_rc_t rc = io_outcome(x, c, io, st->within_ms);
+    if (io == LINK_TIMEOUT && x->run->outcome == SO_SILENCE)
+        return STEP_OK;
+    return rc == STEP_OK ? STEP_MISMATCH : rc;
 }
 
 static bool alert_matches(const sc_step_t *st, int level, int desc)
@@ -433,27 +429,17 @@ static step_rc_t do_expect_alert(sc_ctx_t *x, const sc_step_t *st)
         return alert_matches(st, t->alert_level, t->alert_desc) ? STEP_OK : STEP_MISMATCH;
     }
     t->stop_on_warning = true;
-    for (;;) {
-        cell_t cell;
-        link_io_t io = recv_cell(c, &cell, deadline);
-        if (io == LINK_OK) {
-            if (is_padding(cell.cmd))
-                continue;
-            t->stop_on_warning = false;
-            snprintf(x->run->outcome_cmd, sizeof(x->run->outcome_cmd), "%s",
-                     cell_cmd_name(cell.cmd));
-            outcome(x, SO_OTHER_REPLY, "received %s instead of an alert",
-                    cell_cmd_name(cell.cmd));
-            return STEP_MISMATCH;
-        }
-        t->stop_on_warning = false;
-        if (io == LINK_ALERT) {
-            c->alerts_consumed = t->warning_alerts + (t->alert_level == 2 ? 1 : 0);
-            alert_outcome(x, t->alert_level, t->alert_desc);
-            return alert_matches(st, t->alert_level, t->alert_desc) ? STEP_OK : STEP_MISMATCH;
-        }
-        return io_outcome(x, c, io, ms);
+    cell_t cell;
+    link_io_t io = next_cell(c, &cell, deadline, -1);
+    t->stop_on_warning = false;
+    if (io == LINK_OK)
+        return unexpected_cell(x, &cell, "an alert");
+    if (io == LINK_ALERT) {
+        c->alerts_consumed = t->warning_alerts + (t->alert_level == 2 ? 1 : 0);
+        alert_outcome(x, t->alert_level, t->alert_desc);
+        return alert_matches(st, t->alert_level, t->alert_desc) ? STEP_OK : STEP_MISMATCH;
     }
+    return io_outcome(x, c, io, ms);
 }
 
 static step_rc_t do_expect_tls(sc_ctx_t *x, const sc_step_t *st)
@@ -553,15 +539,20 @@ static step_rc_t run_step(sc_ctx_t *x, const sc_step_t *st)
     return STEP_ERROR;
 }
 
+void scen_utc_now(char *buf, size_t n)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    if (!gmtime_r(&now, &tm) || !strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm))
+        snprintf(buf, n, "unknown");
+}
+
 void scen_run(const scenario_t *s, const sc_env_t *env, sc_run_t *run)
 {
     memset(run, 0, sizeof(*run));
     run->failed_step = -1;
     run->alert_level = run->alert_desc = -1;
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(run->started, sizeof(run->started), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    scen_utc_now(run->started, sizeof(run->started));
     sc_ctx_t x = { .s = s, .env = env, .run = run, .t0 = hs_mono_ns() };
     if (env->seeded)
         hs_rand_seed(env->seed, s->id);

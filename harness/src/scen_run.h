@@ -92,6 +92,8 @@ void scen_run(const scenario_t *s, const sc_env_t *env, sc_run_t *run);
 void scen_run_free(sc_run_t *run);
 /* True if any step of s sends a CERTS cell (the run then needs env->identity). */
 bool scen_needs_identity(const scenario_t *s);
+/* Now, UTC, as 2026-11-21T08:33:45Z (a result's "started"). */
+void scen_utc_now(char *buf, size_t n);
 
 /* Internal, shared by the interpreter's files. */
 typedef struct sc_ctx {
