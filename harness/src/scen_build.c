@@ -383,6 +383,7 @@ int scen_mutate_bytes(const sc_mut_t *muts, size_t n, unsigned width, bld_t *cel
 int scen_build_send(const sc_step_t *st, const sc_env_t *env, sc_conn_rt_t *c, bld_t *out,
                     cell_t *meta, char *err, size_t errlen)
 {
+    bld_init(out, BUILD_CAP); /* initialised on every path: the caller always frees it */
     const sc_setting_t *w = field(st, F_WIDTH);
     unsigned width = w ? (unsigned)w->v.i : cell_circ_width(c->link);
     uint32_t circ = 0;
@@ -407,7 +408,6 @@ int scen_build_send(const sc_step_t *st, const sc_env_t *env, sc_conn_rt_t *c, b
     }
     bool var = st->cmd == CELL_VERSIONS || st->cmd >= 128;
     if (rc == 0) {
-        bld_init(out, BUILD_CAP);
         if (var)
             cell_build_var(out, width, circ, (uint8_t)st->cmd, bld_span(&body));
         else

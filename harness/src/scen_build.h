@@ -4,7 +4,7 @@
 
 #include "scen_run.h"
 
-/* Builds the bytes of a ST_SEND step into out (initialised here; free it), with meta saying
+/* Builds the bytes of a ST_SEND step into out (initialised here on every path; free it), with meta saying
  * what it is for the transcript.  -1 with err set when the step cannot be built (a harness
  * error: the scenario asked for something impossible at run time, e.g. truncate past the end). */
 int scen_build_send(const sc_step_t *st, const sc_env_t *env, sc_conn_rt_t *c, bld_t *out,

@@ -193,3 +193,58 @@ Suite *suite_scen_parse(void)
     suite_add_tcase(s, tc);
     return s;
 }
+
+/* Mutations rewrite the encoded cell exactly where the file says (scen_build.c). */
+#include "scen_build.h"
+
+START_TEST(test_mutations_on_encoded_bytes)
+{
+    scenario_t s;
+    sc_diags_t d;
+    const char *text = HEADER "connect\n"
+                              "send VERSIONS versions=3,4 width=2 circ=0x1234 | flip 4.0 | "
+                              "poke 2 hex:80 | append hex:aabb | length 9\n"
+                              "send VERSIONS | truncate 3\n"
+                              "send NETINFO | truncate 600\n"
+                              "send VERSIONS width=2 circ=0x10000\n"
+                              "expect close\n";
+    ck_assert_int_eq(parse(text, &s, &d), 0);
+    sc_env_t env;
+    memset(&env, 0, sizeof(env));
+    sc_conn_rt_t c;
+    memset(&c, 0, sizeof(c));
+    bld_t b;
+    cell_t meta;
+    char err[240];
+    ck_assert_int_eq(scen_build_send(&s.steps[1], &env, &c, &b, &meta, err, sizeof(err)), 0);
+    /* 12 34 | 07→80 | 00 04→00 05→00 09 | 00 03 00 04 | aa bb */
+    ck_assert_uint_eq(b.len, 11);
+    const uint8_t want[] = { 0x12, 0x34, 0x80, 0x00, 0x09, 0x00, 0x03, 0x00, 0x04, 0xaa, 0xbb };
+    ck_assert_mem_eq(b.buf, want, sizeof(want));
+    ck_assert_uint_eq(meta.circ_id, 0x1234);
+    ck_assert_uint_eq(c.n_sent_versions, 2); /* the first VERSIONS decides the link */
+    bld_free(&b);
+    ck_assert_int_eq(scen_build_send(&s.steps[2], &env, &c, &b, &meta, err, sizeof(err)), 0);
+    ck_assert_uint_eq(b.len, 3);
+    ck_assert_uint_eq(c.n_sent_versions, 2); /* a later one does not */
+    bld_free(&b);
+    /* Truncating past the end is an error the run reports, not a silent no-op. */
+    ck_assert_int_eq(scen_build_send(&s.steps[3], &env, &c, &b, &meta, err, sizeof(err)), -1);
+    ck_assert_msg(strstr(err, "only 514 bytes") || strstr(err, "only 512 bytes"), "%s", err);
+    bld_free(&b);
+    /* A step that fails before encoding still leaves a builder the caller can free. */
+    ck_assert_int_eq(scen_build_send(&s.steps[4], &env, &c, &b, &meta, err, sizeof(err)), -1);
+    ck_assert_msg(strstr(err, "does not fit a 2-byte circ id"), "%s", err);
+    bld_free(&b);
+    scen_free(&s);
+}
+END_TEST
+
+Suite *suite_scen_build(void)
+{
+    Suite *s = suite_create("scen_build");
+    TCase *tc = tcase_create("build");
+    tcase_add_test(tc, test_mutations_on_encoded_bytes);
+    suite_add_tcase(s, tc);
+    return s;
+}

@@ -68,5 +68,6 @@ Suite *suite_certs_verify(void);
 Suite *suite_initiator_table(void);
 Suite *suite_tls_client(void);
 Suite *suite_scen_parse(void);
+Suite *suite_scen_build(void);
 
 #endif
