@@ -56,3 +56,54 @@ int crypto_kdf_tor_kh(const uint8_t x[HS_SHA1_LEN], const uint8_t y[HS_SHA1_LEN]
     k0[2 * HS_SHA1_LEN] = 0;
     return crypto_sha1(span_of(k0, sizeof(k0)), kh);
 }
+
+void sha256_stream_init(sha256_stream_t *s)
+{
+    memset(s, 0, sizeof(*s));
+    gnutls_hash_hd_t h;
+    if (gnutls_hash_init(&h, GNUTLS_DIG_SHA256) < 0) {
+        s->failed = true;
+        return;
+    }
+    s->h = h;
+}
+
+void sha256_stream_update(sha256_stream_t *s, const void *p, size_t n)
+{
+    if (!n || s->failed)
+        return;
+    if (!s->h || gnutls_hash((gnutls_hash_hd_t)s->h, p, n) < 0) {
+        s->failed = true;
+        return;
+    }
+    s->bytes += n;
+}
+
+int sha256_stream_peek(const sha256_stream_t *s, uint8_t out[HS_SHA256_LEN])
+{
+    if (s->failed)
+        return -1;
+    if (s->done) {
+        memcpy(out, s->final, HS_SHA256_LEN);
+        return 0;
+    }
+    if (!s->h)
+        return -1;
+    gnutls_hash_hd_t copy = gnutls_hash_copy((gnutls_hash_hd_t)s->h);
+    if (!copy)
+        return -1;
+    gnutls_hash_deinit(copy, out);
+    return 0;
+}
+
+void sha256_stream_finish(sha256_stream_t *s)
+{
+    if (!s->h)
+        return;
+    if (!s->failed && !s->done)
+        s->done = sha256_stream_peek(s, s->final) == 0;
+    if (!s->done)
+        s->failed = true;
+    gnutls_hash_deinit((gnutls_hash_hd_t)s->h, NULL);
+    s->h = NULL;
+}

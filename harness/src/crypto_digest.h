@@ -21,4 +21,23 @@ int crypto_hmac_sha256(span_t key, span_t msg, uint8_t out[HS_SHA256_LEN]) HS_MU
 int crypto_kdf_tor_kh(const uint8_t x[HS_SHA1_LEN], const uint8_t y[HS_SHA1_LEN],
                       uint8_t kh[HS_SHA1_LEN]) HS_MUST_CHECK;
 
+/* A running SHA-256 over a byte stream (everything one side sent above TLS): the engine's
+ * claim that the wire check compares with the decrypted capture.  A stream whose hash could
+ * not be started or updated is marked failed and never reports a digest, so a GnuTLS fault
+ * shows up as "no digest", never as a wrong one. */
+typedef struct sha256_stream {
+    void *h; /* gnutls_hash_hd_t; NULL once finished */
+    uint64_t bytes;
+    bool failed;
+    bool done;
+    uint8_t final[HS_SHA256_LEN];
+} sha256_stream_t;
+
+void sha256_stream_init(sha256_stream_t *s);
+void sha256_stream_update(sha256_stream_t *s, const void *p, size_t n);
+/* The digest of everything so far; the stream may continue.  -1 if the stream failed. */
+int sha256_stream_peek(const sha256_stream_t *s, uint8_t out[HS_SHA256_LEN]) HS_MUST_CHECK;
+/* Freezes the digest (peek keeps working) and releases the hash.  Safe to call twice. */
+void sha256_stream_finish(sha256_stream_t *s);
+
 #endif

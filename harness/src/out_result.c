@@ -20,10 +20,42 @@ static void header_fields(json_out_t *j, const scenario_t *s)
     json_str(j, "catalogue", s->catalogue[0] ? s->catalogue : NULL);
 }
 
+/* Bytes and SHA-256 of one direction's stream above TLS, as the engine saw it. */
+static void stream_evidence(json_out_t *j, const char *key, const sha256_stream_t *st)
+{
+    uint8_t d[HS_SHA256_LEN];
+    if (sha256_stream_peek(st, d) != 0)
+        return; /* no digest rather than a wrong one: the wire check reports it missing */
+    json_obj_begin(j, key);
+    json_int(j, "bytes", (int64_t)st->bytes);
+    json_hex(j, "sha256", d, sizeof(d));
+    json_obj_end(j);
+}
+
+/* What ties this connection to the capture and what the wire check holds against it. */
+static void wire_claims(json_out_t *j, const tls_conn_t *t)
+{
+    if (t->local_port)
+        json_int(j, "local_port", t->local_port);
+    if (t->n_client_randoms) {
+        json_arr_begin(j, "client_randoms");
+        for (unsigned k = 0; k < t->n_client_randoms; k++)
+            json_hex(j, NULL, t->client_randoms[k], 32);
+        json_arr_end(j);
+    }
+    if (t->have_server_cert_sha256)
+        json_hex(j, "server_cert_sha256", t->server_cert_sha256, HS_SHA256_LEN);
+    json_obj_begin(j, "stream");
+    stream_evidence(j, "sent", &t->tx);
+    stream_evidence(j, "recv", &t->rx);
+    json_obj_end(j);
+}
+
 static void conn_evidence(json_out_t *j, const scenario_t *s, size_t i, const sc_conn_rt_t *c)
 {
     json_obj_begin(j, NULL);
     json_str(j, "name", s->conns[i]);
+    wire_claims(j, &c->ch.tls);
     if (c->tls_ok) {
         json_obj_begin(j, "tls");
         json_str(j, "version", c->tls_info.version ? c->tls_info.version : "?");
@@ -110,6 +142,19 @@ void out_result_write(FILE *f, const scenario_t *s, const sc_env_t *env, const s
         json_int(&j, "seed", (int64_t)env->seed);
     else
         json_null(&j, "seed");
+    if (s->n_wire_hashes) {
+        json_arr_begin(&j, "wire_expect");
+        for (size_t k = 0; k < s->n_wire_hashes; k++) {
+            const sc_wire_hash_t *w = &s->wire_hashes[k];
+            json_obj_begin(&j, NULL);
+            json_str(&j, "conn", w->conn);
+            json_str(&j, "dir", w->sent ? "sent" : "recv");
+            json_hex(&j, "sha256", w->sha256, sizeof(w->sha256));
+            json_int(&j, "line", w->line);
+            json_obj_end(&j);
+        }
+        json_arr_end(&j);
+    }
     json_obj_begin(&j, "evidence");
     json_arr_begin(&j, "connections");
     for (size_t i = 0; i < s->n_conns && i < SC_CAP_CONNS; i++)

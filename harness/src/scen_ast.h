@@ -203,6 +203,18 @@ typedef struct sc_var {
 
 typedef struct sc_arena_blk sc_arena_blk_t;
 
+#define SC_CAP_WIRE_HASHES 8u
+
+/* A digest the scenario declares for a deterministic stream (header `wire-sha256:`): SHA-256
+ * of everything one side sent above TLS on one connection.  The wire check recomputes it
+ * from the decrypted capture; the engine only carries it into the result. */
+typedef struct sc_wire_hash {
+    char conn[SC_CAP_NAME];
+    bool sent; /* the harness's direction; false: what the target sent */
+    uint8_t sha256[32];
+    int line, col;
+} sc_wire_hash_t;
+
 typedef struct scenario {
     char file[256];
     char id[96];
@@ -217,6 +229,8 @@ typedef struct scenario {
     char catalogue[16];
     char note[SC_CAP_TEXT];
     int64_t timeout_ms;
+    size_t n_wire_hashes;
+    sc_wire_hash_t wire_hashes[SC_CAP_WIRE_HASHES];
     int id_line; /* for duplicate-id diagnostics */
     size_t n_steps;
     sc_step_t *steps; /* SC_CAP_STEPS, heap */

@@ -708,13 +708,14 @@ enum {
     H_CATALOGUE,
     H_TIMEOUT,
     H_NOTE,
+    H_WIRE_SHA256,
     H_COUNT
 };
 static const char *const header_keys[H_COUNT] = {
     "id", "title", "role", "protocol", "peers", "spec", "level", "requirement", "catalogue",
-    "timeout", "note",
+    "timeout", "note", "wire-sha256",
 };
-static const bool header_required[H_COUNT] = { 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0 };
+static const bool header_required[H_COUNT] = { 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0 };
 
 static void set_text(parser_t *p, int col, char *dst, size_t cap, const char *v, size_t n,
                      bool append)
@@ -729,6 +730,76 @@ static void set_text(parser_t *p, int col, char *dst, size_t cap, const char *v,
         dst[used++] = ' ';
     memcpy(dst + used, v, n);
     dst[used + n] = 0;
+}
+
+/* `wire-sha256: [CONN.]sent=HEX64 [CONN.]recv=HEX64 …` (spaces or commas between).  The
+ * connection names are checked against the steps once the whole file is read. */
+static void wire_hashes_value(parser_t *p, int col, const char *buf, size_t n)
+{
+    scenario_t *s = p->sc;
+    size_t i = 0;
+    for (;;) {
+        while (i < n && (buf[i] == ' ' || buf[i] == ',' || buf[i] == '\t'))
+            i++;
+        if (i == n)
+            break;
+        size_t j = i;
+        while (j < n && buf[j] != ' ' && buf[j] != ',' && buf[j] != '\t')
+            j++;
+        const char *item = buf + i;
+        size_t len = j - i;
+        int icol = col + (int)i;
+        i = j;
+        const char *eq = memchr(item, '=', len);
+        if (!eq) {
+            diag(p, icol, "expected [CONNECTION.]sent=HEX or [CONNECTION.]recv=HEX (SHA-256, 64 "
+                 "hex digits)");
+            continue;
+        }
+        size_t klen = (size_t)(eq - item);
+        const char *dot = memchr(item, '.', klen);
+        const char *dir = dot ? dot + 1 : item;
+        size_t dlen = klen - (size_t)(dir - item);
+        size_t clen = dot ? (size_t)(dot - item) : 0;
+        bool sent = dlen == 4 && !memcmp(dir, "sent", 4);
+        if (!sent && !(dlen == 4 && !memcmp(dir, "recv", 4))) {
+            diag(p, icol, "a wire digest is for 'sent' (what the harness sent) or 'recv' (what "
+                 "the target sent); got '%.*s'", (int)klen, item);
+            continue;
+        }
+        if (dot && (clen == 0 || clen >= SC_CAP_NAME)) {
+            diag(p, icol, "bad connection name before '.%.*s'", (int)dlen, dir);
+            continue;
+        }
+        const char *hex = eq + 1;
+        size_t hlen = len - klen - 1;
+        bool good = hlen == 64;
+        for (size_t k = 0; good && k < hlen; k++)
+            good = hexval(hex[k]) >= 0;
+        if (!good) {
+            diag(p, icol + (int)klen + 1, "a SHA-256 digest is 64 hex digits; got '%.*s'",
+                 (int)hlen, hex);
+            continue;
+        }
+        if (s->n_wire_hashes == SC_CAP_WIRE_HASHES) {
+            diag(p, icol, "at most %u wire digests", SC_CAP_WIRE_HASHES);
+            return;
+        }
+        sc_wire_hash_t *w = &s->wire_hashes[s->n_wire_hashes++];
+        memset(w, 0, sizeof(*w));
+        if (dot)
+            memcpy(w->conn, item, clen);
+        else
+            strcpy(w->conn, "main");
+        w->sent = sent;
+        for (size_t k = 0; k < 32; k++)
+            w->sha256[k] = (uint8_t)(hexval(hex[2 * k]) << 4 | hexval(hex[2 * k + 1]));
+        w->line = p->line;
+        w->col = icol;
+        for (size_t k = 0; k + 1 < s->n_wire_hashes; k++)
+            if (!strcmp(s->wire_hashes[k].conn, w->conn) && s->wire_hashes[k].sent == sent)
+                diag(p, icol, "a second digest for %s.%s", w->conn, sent ? "sent" : "recv");
+    }
 }
 
 static void header_value(parser_t *p, int key, int col, const char *v, size_t n)
@@ -824,6 +895,7 @@ static void header_value(parser_t *p, int key, int col, const char *v, size_t n)
         (void)duration_value(p, col, v, n, &s->timeout_ms);
         return;
     case H_NOTE: set_text(p, col, s->note, sizeof(s->note), v, n, false); return;
+    case H_WIRE_SHA256: wire_hashes_value(p, col, buf, n); return;
     }
 }
 
@@ -849,7 +921,7 @@ static bool header_line(parser_t *p, const char *line, size_t len)
             key = h;
     if (key < 0) {
         diag(p, (int)i + 1, "unknown header key '%.*s' (expected one of id, title, role, "
-             "protocol, peers, spec, level, requirement, catalogue, timeout, note)",
+             "protocol, peers, spec, level, requirement, catalogue, timeout, note, wire-sha256)",
              (int)(k - i), line + i);
         return true;
     }
@@ -1809,6 +1881,18 @@ int scen_parse_text(const char *path, const char *text, size_t len, scenario_t *
     }
     if (p.in_mitm)
         diag(&p, 1, "unterminated 'mitm {' block: expected '}'");
+    for (size_t k = 0; k < out->n_wire_hashes; k++) {
+        const sc_wire_hash_t *w = &out->wire_hashes[k];
+        bool known = false;
+        for (size_t c = 0; c < out->n_conns; c++)
+            known = known || !strcmp(out->conns[c], w->conn);
+        if (!known && p.in_steps) {
+            int saved = p.line;
+            p.line = w->line;
+            diag(&p, w->col, "wire-sha256 names connection '%s', which no step opens", w->conn);
+            p.line = saved;
+        }
+    }
     bool any_expect = false;
     for (size_t k = 0; k < out->n_steps; k++)
         any_expect = any_expect || sc_kind_is_expect(out->steps[k].kind);

@@ -4,6 +4,7 @@
 #include "net_tcp.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -152,11 +153,45 @@ static int tls_init_failed(tls_conn_t *c)
     return -1;
 }
 
-int tls_conn_init(tls_conn_t *c, int fd, const tls_opts_t *o)
+/* State every connection starts with, TLS or plain. */
+static void conn_reset(tls_conn_t *c, int fd)
 {
     memset(c, 0, sizeof(*c));
     c->fd = fd;
     c->alert_level = c->alert_desc = -1;
+    sha256_stream_init(&c->tx);
+    sha256_stream_init(&c->rx);
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof(ss);
+    if (fd >= 0 && getsockname(fd, (struct sockaddr *)&ss, &sl) == 0) {
+        if (ss.ss_family == AF_INET)
+            c->local_port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+        else if (ss.ss_family == AF_INET6)
+            c->local_port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+    }
+}
+
+/* Remembers the client random of the handshake just attempted (the key log is indexed by it,
+ * so it is how a capture's TLS connection is tied to this one), and the server's certificate
+ * the first time one is seen. */
+static void note_handshake(tls_conn_t *c)
+{
+    gnutls_datum_t cr, sr;
+    gnutls_session_get_random(c->s, &cr, &sr);
+    unsigned n = c->n_client_randoms;
+    if (cr.size == 32 && n < TLS_CAP_HANDSHAKES &&
+        (n == 0 || memcmp(c->client_randoms[n - 1], cr.data, 32) != 0)) {
+        memcpy(c->client_randoms[n], cr.data, 32);
+        c->n_client_randoms = n + 1;
+    }
+    span_t der;
+    if (!c->have_server_cert_sha256 && tls_conn_peer_cert(c, &der) == 0)
+        c->have_server_cert_sha256 = crypto_sha256(der, c->server_cert_sha256) == 0;
+}
+
+int tls_conn_init(tls_conn_t *c, int fd, const tls_opts_t *o)
+{
+    conn_reset(c, fd);
     const char *errpos = NULL;
     int rc;
     if (!build_priority(o, c->priority, sizeof(c->priority))) {
@@ -197,10 +232,8 @@ int tls_conn_init(tls_conn_t *c, int fd, const tls_opts_t *o)
 
 void tls_conn_init_plain(tls_conn_t *c, int fd)
 {
-    memset(c, 0, sizeof(*c));
-    c->fd = fd;
+    conn_reset(c, fd);
     c->plain = true;
-    c->alert_level = c->alert_desc = -1;
 }
 
 /* Waits until the socket is ready in the direction GnuTLS last needed (plain: in *events). */
@@ -244,6 +277,7 @@ static tls_io_t plain_write(tls_conn_t *c, const uint8_t *b, size_t n, hs_ns_t d
         int e;
         ssize_t r = sock_send(c, b, n, &e);
         if (r > 0) {
+            sha256_stream_update(&c->tx, b, (size_t)r);
             b += r;
             n -= (size_t)r;
             continue;
@@ -265,6 +299,7 @@ static tls_io_t plain_read(tls_conn_t *c, void *buf, size_t cap, size_t *got, hs
         int e;
         ssize_t r = sock_recv(c, buf, cap, &e);
         if (r > 0) {
+            sha256_stream_update(&c->rx, buf, (size_t)r);
             *got = (size_t)r;
             return TLS_IO_OK;
         }
@@ -318,8 +353,10 @@ tls_io_t tls_conn_handshake(tls_conn_t *c, hs_ns_t deadline)
         int rc = gnutls_handshake(c->s);
         if (rc == GNUTLS_E_SUCCESS) {
             c->established = true;
+            note_handshake(c);
             return TLS_IO_OK;
         }
+        note_handshake(c); /* the ClientHello has gone: a failed handshake is on the wire too */
         if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED) {
             tls_io_t w = tls_wait(c, deadline);
             if (w != TLS_IO_OK) {
@@ -347,6 +384,7 @@ tls_io_t tls_conn_write(tls_conn_t *c, const void *p, size_t n, hs_ns_t deadline
     while (n) {
         ssize_t rc = gnutls_record_send(c->s, b, n);
         if (rc > 0) {
+            sha256_stream_update(&c->tx, b, (size_t)rc);
             b += rc;
             n -= (size_t)rc;
             continue;
@@ -370,6 +408,7 @@ tls_io_t tls_conn_read(tls_conn_t *c, void *buf, size_t cap, size_t *got, hs_ns_
     for (;;) {
         ssize_t rc = gnutls_record_recv(c->s, buf, cap);
         if (rc > 0) {
+            sha256_stream_update(&c->rx, buf, (size_t)rc);
             *got = (size_t)rc;
             return TLS_IO_OK;
         }
@@ -436,6 +475,8 @@ void tls_conn_close(tls_conn_t *c, hs_ns_t deadline)
         close(c->fd);
         c->fd = -1;
     }
+    sha256_stream_finish(&c->tx);
+    sha256_stream_finish(&c->rx);
 }
 
 tls_io_t tls_conn_renegotiate(tls_conn_t *c, hs_ns_t deadline, uint8_t *app, size_t app_cap,
@@ -447,6 +488,7 @@ tls_io_t tls_conn_renegotiate(tls_conn_t *c, hs_ns_t deadline, uint8_t *app, siz
     }
     for (;;) {
         int rc = gnutls_handshake(c->s);
+        note_handshake(c);
         if (rc == GNUTLS_E_SUCCESS) {
             c->renegotiations++;
             return TLS_IO_OK;
@@ -459,8 +501,10 @@ tls_io_t tls_conn_renegotiate(tls_conn_t *c, hs_ns_t deadline, uint8_t *app, siz
                 return TLS_IO_HARNESS;
             }
             ssize_t r = gnutls_record_recv(c->s, app + *app_len, app_cap - *app_len);
-            if (r > 0)
+            if (r > 0) {
+                sha256_stream_update(&c->rx, app + *app_len, (size_t)r);
                 *app_len += (size_t)r;
+            }
             continue;
         }
         if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED) {

@@ -8,6 +8,7 @@
 #define TLS_CLIENT_H
 
 #include "bytes_span.h"
+#include "crypto_digest.h"
 #include "hs_clock.h"
 
 #include <gnutls/gnutls.h>
@@ -34,8 +35,11 @@ typedef enum tls_io {
 
 const char *tls_io_str(tls_io_t st);
 
+#define TLS_CAP_HANDSHAKES 4u /* client randoms remembered: the first + renegotiations */
+
 typedef struct tls_conn {
     int fd;
+    uint16_t local_port; /* our end of the TCP connection: how the wire check finds it */
     gnutls_session_t s;
     gnutls_certificate_credentials_t cred;
     FILE *keylog;
@@ -48,6 +52,13 @@ typedef struct tls_conn {
     bool plain;             /* no TLS at all: reads and writes go to the socket as they are */
     bool stop_on_warning;   /* tls_conn_read returns TLS_IO_ALERT on a warning alert too */
     int renegotiations;     /* client-initiated renegotiations that completed */
+    /* What crossed above TLS (plain: above TCP), per direction, as the engine saw it: the
+     * claim the wire check holds against the decrypted capture. */
+    sha256_stream_t tx, rx;
+    uint8_t client_randoms[TLS_CAP_HANDSHAKES][32]; /* one per handshake attempted */
+    unsigned n_client_randoms;
+    bool have_server_cert_sha256;
+    uint8_t server_cert_sha256[HS_SHA256_LEN]; /* SHA-256 of the leaf DER the server showed */
     char priority[600];
     char err[256];
 } tls_conn_t;
