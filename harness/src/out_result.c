@@ -51,6 +51,31 @@ static void wire_claims(json_out_t *j, const tls_conn_t *t)
     json_obj_end(j);
 }
 
+/* The engine's claim for an AUTHENTICATE it computed: each field and where it came from. */
+static void auth_claim(json_out_t *j, const sc_conn_rt_t *c, size_t rec)
+{
+    for (size_t a = 0; a < c->n_auth_sent; a++) {
+        const sc_auth_sent_t *as = &c->auth_sent[a];
+        if (as->rec != rec)
+            continue;
+        json_obj_begin(j, "auth");
+        json_int(j, "type", as->claim.type);
+        json_bool(j, "mutated", as->claim.mutated);
+        json_obj_begin(j, "fields");
+        for (int f = 0; f < AF_COUNT; f++) {
+            if (!as->claim.len[f])
+                continue;
+            json_obj_begin(j, auth_field_name((auth_field_t)f));
+            json_hex(j, "hex", as->claim.val[f], as->claim.len[f]);
+            json_str(j, "source", auth_src_name(as->claim.src[f]));
+            json_obj_end(j);
+        }
+        json_obj_end(j);
+        json_obj_end(j);
+        return;
+    }
+}
+
 static void conn_evidence(json_out_t *j, const scenario_t *s, size_t i, const sc_conn_rt_t *c)
 {
     json_obj_begin(j, NULL);
@@ -91,6 +116,8 @@ static void conn_evidence(json_out_t *j, const scenario_t *s, size_t i, const sc
         json_int(j, "len", (int64_t)r->len);
         json_num(j, "t_ms", hs_ns_to_ms(r->t));
         json_hex(j, "hex", log->buf + r->off, r->len);
+        if (r->sent && r->cmd == CELL_AUTHENTICATE && r->circ_width)
+            auth_claim(j, c, k);
         json_obj_end(j);
     }
     json_arr_end(j);

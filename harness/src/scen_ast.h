@@ -116,6 +116,17 @@ typedef enum sc_field {
     F_PN_COMMAND,
     F_PN_LOW,
     F_PN_HIGH,
+    /* AUTHENTICATE authenticator fields forced by the scenario (the rest are computed). */
+    F_A_CID,
+    F_A_SID,
+    F_A_CID_ED,
+    F_A_SID_ED,
+    F_A_SLOG,
+    F_A_CLOG,
+    F_A_SCERT,
+    F_A_TLSSECRETS,
+    F_A_RAND,
+    F_A_SIG,
     F_COUNT,
 } sc_field_t;
 const char *sc_field_name(sc_field_t f);

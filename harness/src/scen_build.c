@@ -220,6 +220,57 @@ static int64_t int_or(const sc_step_t *st, sc_field_t f, int64_t dflt)
     return s ? s->v.i : dflt;
 }
 
+/* An authenticator computed from this connection (link_auth), with the fields the scenario
+ * forces, signed last; the claim is kept for the result. */
+static int build_authenticate(const sc_step_t *st, const sc_env_t *env, sc_conn_rt_t *c,
+                              bld_t *body, char *err, size_t errlen)
+{
+    static const sc_field_t forced[AF_COUNT] = {
+        [AF_CID] = F_A_CID,       [AF_SID] = F_A_SID,   [AF_CID_ED] = F_A_CID_ED,
+        [AF_SID_ED] = F_A_SID_ED, [AF_SLOG] = F_A_SLOG, [AF_CLOG] = F_A_CLOG,
+        [AF_SCERT] = F_A_SCERT,   [AF_TLSSECRETS] = F_A_TLSSECRETS,
+        [AF_RAND] = F_A_RAND,     [AF_SIG] = F_A_SIG,
+    };
+    if (c->n_auth_sent == SC_CAP_AUTH_SENT) {
+        snprintf(err, errlen, "more than %u computed AUTHENTICATE cells on one connection",
+                 SC_CAP_AUTH_SENT);
+        return -1;
+    }
+    sc_auth_sent_t *a = &c->auth_sent[c->n_auth_sent];
+    a->claim.type = (uint16_t)int_or(st, F_AUTH_TYPE, 3);
+    if (link_auth_derive(&c->ch, env->identity, hs_wall_s(), &a->claim, err, errlen) != 0)
+        return -1;
+    for (int k = 0; k < AF_COUNT; k++) {
+        const sc_setting_t *f = field(st, forced[k]);
+        if (!f)
+            continue;
+        if (f->v.bytes.len > sizeof(a->claim.val[k])) {
+            snprintf(err, errlen, "%s is too long", sc_field_name(forced[k]));
+            return -1;
+        }
+        if (bytes_of(&f->v.bytes, a->claim.val[k]) != 0)
+            return -1;
+        a->claim.len[k] = (uint8_t)f->v.bytes.len;
+        a->claim.src[k] = AUTH_SRC_SCENARIO;
+    }
+    bld_t auth;
+    bld_init(&auth, 512);
+    int rc = link_auth_finish(env->identity, &a->claim, &auth, err, errlen);
+    if (rc == 0 && bld_ok(&auth)) {
+        bld_u16(body, (uint16_t)a->claim.type);
+        bld_u16(body, (uint16_t)int_or(st, F_AUTHLEN, (int64_t)auth.len));
+        bld_bytes(body, auth.buf, auth.len);
+        a->claim.mutated = st->n_muts > 0 || field(st, F_AUTHLEN) != NULL;
+        a->rec = c->ch.n_recs; /* the record the send is about to make */
+        c->n_auth_sent++;
+    } else if (rc == 0) {
+        snprintf(err, errlen, "authenticator too large");
+        rc = -1;
+    }
+    bld_free(&auth);
+    return rc;
+}
+
 static int build_body(const sc_step_t *st, const sc_env_t *env, sc_conn_rt_t *c, uint32_t circ,
                       bld_t *body, char *err, size_t errlen)
 {
@@ -287,6 +338,8 @@ static int build_body(const sc_step_t *st, const sc_env_t *env, sc_conn_rt_t *c,
     }
     case CELL_AUTHENTICATE: {
         f = field(st, F_AUTH);
+        if (!f)
+            return build_authenticate(st, env, c, body, err, errlen);
         bld_u16(body, (uint16_t)int_or(st, F_AUTH_TYPE, 3));
         bld_u16(body, (uint16_t)int_or(st, F_AUTHLEN, (int64_t)f->v.bytes.len));
         return bld_sc_bytes(body, &f->v.bytes);

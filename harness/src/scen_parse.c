@@ -96,6 +96,16 @@ static const field_def_t fields[] = {
     { "command", F_PN_COMMAND, V_INT, { CELL_PADDING_NEGOTIATE, -1 }, { CELL_PADDING_NEGOTIATE, -1 } },
     { "low", F_PN_LOW, V_INT, { CELL_PADDING_NEGOTIATE, -1 }, { CELL_PADDING_NEGOTIATE, -1 } },
     { "high", F_PN_HIGH, V_INT, { CELL_PADDING_NEGOTIATE, -1 }, { CELL_PADDING_NEGOTIATE, -1 } },
+    { "cid", F_A_CID, V_BYTES, { CELL_AUTHENTICATE, -1 }, { -1 } },
+    { "sid", F_A_SID, V_BYTES, { CELL_AUTHENTICATE, -1 }, { -1 } },
+    { "cid_ed", F_A_CID_ED, V_BYTES, { CELL_AUTHENTICATE, -1 }, { -1 } },
+    { "sid_ed", F_A_SID_ED, V_BYTES, { CELL_AUTHENTICATE, -1 }, { -1 } },
+    { "slog", F_A_SLOG, V_BYTES, { CELL_AUTHENTICATE, -1 }, { -1 } },
+    { "clog", F_A_CLOG, V_BYTES, { CELL_AUTHENTICATE, -1 }, { -1 } },
+    { "scert", F_A_SCERT, V_BYTES, { CELL_AUTHENTICATE, -1 }, { -1 } },
+    { "tlssecrets", F_A_TLSSECRETS, V_BYTES, { CELL_AUTHENTICATE, -1 }, { -1 } },
+    { "rand", F_A_RAND, V_BYTES, { CELL_AUTHENTICATE, -1 }, { -1 } },
+    { "sig", F_A_SIG, V_BYTES, { CELL_AUTHENTICATE, -1 }, { -1 } },
 };
 
 static const field_def_t *field_by_name(const char *name, size_t n)
@@ -906,7 +916,8 @@ static bool header_line(parser_t *p, const char *line, size_t len)
     while (i < len && (line[i] == ' ' || line[i] == '\t'))
         i++;
     size_t k = i;
-    while (k < len && (islower((unsigned char)line[k]) || line[k] == '-'))
+    while (k < len && (islower((unsigned char)line[k]) || line[k] == '-' ||
+                       (k > i && isdigit((unsigned char)line[k]))))
         k++;
     if (k == i || k >= len || line[k] != ':')
         return false;
@@ -1236,6 +1247,38 @@ static bool has_field(const sc_step_t *st, sc_field_t f)
     return false;
 }
 
+/* AUTHENTICATE: either auth=BYTES (the whole Authentication field, literal) or an
+ * authenticator the engine computes for type 1 or 3, with single fields forced. */
+static void check_authenticate(parser_t *p, const sc_step_t *st, const tok_t *cmd_tok)
+{
+    bool literal = has_field(st, F_AUTH) || has_field(st, F_BODY);
+    int64_t type = 3;
+    for (size_t k = 0; k < st->n_fields; k++)
+        if (st->fields[k].field == F_AUTH_TYPE)
+            type = st->fields[k].v.i;
+    for (size_t k = 0; k < st->n_fields; k++) {
+        const sc_setting_t *f = &st->fields[k];
+        if (f->field < F_A_CID || f->field > F_A_SIG)
+            continue;
+        if (literal) {
+            diag(p, f->col, "'%s' forces one field of a computed authenticator; it cannot be "
+                 "combined with auth= or body=", sc_field_name(f->field));
+            continue;
+        }
+        if (type == 1 && (f->field == F_A_CID_ED || f->field == F_A_SID_ED)) {
+            diag(p, f->col, "a type-1 authenticator has no '%s' field", sc_field_name(f->field));
+            continue;
+        }
+        size_t want = f->field == F_A_RAND ? 24 : f->field == F_A_SIG ? (type == 1 ? 128 : 64) : 32;
+        if (f->v.bytes.len != want)
+            diag(p, f->col, "'%s' is %zu bytes in a type-%d authenticator; got %zu",
+                 sc_field_name(f->field), want, (int)type, f->v.bytes.len);
+    }
+    if (!literal && type != 1 && type != 3)
+        diag(p, cmd_tok->col, "the engine computes authenticators of type 1 and 3 only; give "
+             "type %d its bytes with auth=BYTES", (int)type);
+}
+
 static void parse_send(parser_t *p, const tok_t *toks, int n, const char *line, size_t len)
 {
     if (!need_conn(p, &toks[0]))
@@ -1287,9 +1330,8 @@ static void parse_send(parser_t *p, const tok_t *toks, int n, const char *line, 
     if (!send_args(p, toks, n, 2, st->cmd, st->fields, &st->n_fields, st->muts, &st->n_muts,
                    &st->as_var))
         return;
-    if (st->cmd == CELL_AUTHENTICATE && !has_field(st, F_AUTH) && !has_field(st, F_BODY))
-        diag(p, toks[1].col, "AUTHENTICATE needs auth=BYTES (or body=): the engine does not "
-             "compute an authenticator yet");
+    if (st->cmd == CELL_AUTHENTICATE)
+        check_authenticate(p, st, &toks[1]);
     if (has_field(st, F_BODY) && st->n_fields > 1)
         for (size_t k = 0; k < st->n_fields; k++)
             if (st->fields[k].field != F_BODY && st->fields[k].field != F_CIRC &&

@@ -46,7 +46,8 @@ const char *sc_outcome_name(sc_outcome_t o)
 bool scen_needs_identity(const scenario_t *s)
 {
     for (size_t i = 0; i < s->n_steps; i++)
-        if (s->steps[i].kind == ST_SEND && s->steps[i].cmd == CELL_CERTS)
+        if (s->steps[i].kind == ST_SEND && (s->steps[i].cmd == CELL_CERTS ||
+                                             s->steps[i].cmd == CELL_AUTHENTICATE))
             return true;
     return false;
 }

@@ -9,6 +9,7 @@
 #define SCEN_RUN_H
 
 #include "crypto_identity.h"
+#include "link_auth.h"
 #include "link_channel.h"
 #include "net_tcp.h"
 #include "scen_ast.h"
@@ -39,6 +40,14 @@ typedef struct sc_env {
 } sc_env_t;
 
 #define SC_CAP_CIRCS 8u
+#define SC_CAP_AUTH_SENT 4u
+
+/* An AUTHENTICATE the engine built: what it claims each field is, for the result (the wire
+ * check recomputes the computed ones from the capture). */
+typedef struct sc_auth_sent {
+    size_t rec; /* index of its transcript record */
+    auth_claim_t claim;
+} sc_auth_sent_t;
 
 typedef struct sc_conn_rt {
     bool started; /* link_chan_init done: must be freed */
@@ -58,6 +67,8 @@ typedef struct sc_conn_rt {
     uint32_t circ_ids[SC_CAP_CIRCS];
     uint8_t circ_keys[SC_CAP_CIRCS][20];
     uint16_t next_circ;
+    size_t n_auth_sent;
+    sc_auth_sent_t auth_sent[SC_CAP_AUTH_SENT];
 } sc_conn_rt_t;
 
 typedef struct sc_varval {
@@ -90,7 +101,7 @@ typedef struct sc_run {
 /* Runs s.  Always fills run (free it with scen_run_free, after reading the evidence). */
 void scen_run(const scenario_t *s, const sc_env_t *env, sc_run_t *run);
 void scen_run_free(sc_run_t *run);
-/* True if any step of s sends a CERTS cell (the run then needs env->identity). */
+/* True if any step of s sends CERTS or AUTHENTICATE (the run then needs env->identity). */
 bool scen_needs_identity(const scenario_t *s);
 /* Now, UTC, as 2026-11-21T08:33:45Z (a result's "started"). */
 void scen_utc_now(char *buf, size_t n);

@@ -58,6 +58,31 @@ START_TEST(test_digests_known_answers)
 }
 END_TEST
 
+/* The running digest the TLS layer keeps per direction: peek mid-stream, keep going, freeze. */
+START_TEST(test_sha256_stream)
+{
+    sha256_stream_t st;
+    uint8_t h[32];
+    sha256_stream_init(&st);
+    ck_assert_int_eq(sha256_stream_peek(&st, h), 0);
+    assert_hex(h, 32, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    sha256_stream_update(&st, "a", 1);
+    sha256_stream_update(&st, NULL, 0);
+    ck_assert_int_eq(sha256_stream_peek(&st, h), 0);
+    assert_hex(h, 32, "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb");
+    sha256_stream_update(&st, "bc", 2);
+    sha256_stream_finish(&st);
+    sha256_stream_finish(&st); /* twice is harmless */
+    ck_assert_uint_eq(st.bytes, 3);
+    ck_assert_int_eq(sha256_stream_peek(&st, h), 0);
+    assert_hex(h, 32, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    sha256_stream_t never;
+    memset(&never, 0, sizeof never); /* a connection that never started: no digest, no crash */
+    ck_assert_int_eq(sha256_stream_peek(&never, h), -1);
+    sha256_stream_finish(&never);
+}
+END_TEST
+
 /* ---- Ed25519 ------------------------------------------------------------------------------ */
 
 START_TEST(test_ed25519_rfc8032)
@@ -490,6 +515,7 @@ Suite *suite_crypto(void)
     tcase_add_unchecked_fixture(t, setup, teardown);
     tcase_set_timeout(t, 30);
     tcase_add_test(t, test_digests_known_answers);
+    tcase_add_test(t, test_sha256_stream);
     tcase_add_test(t, test_ed25519_rfc8032);
     tcase_add_test(t, test_ed25519_random_keys);
     tcase_add_test(t, test_rsa_der_builder_vectors);

@@ -17,6 +17,8 @@
     "requirement: the target does\n"                                                              \
     "  what it must.\n" /* line 9 */
 
+#define HEX64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
 static int parse(const char *text, scenario_t *s, sc_diags_t *d)
 {
     return scen_parse_text("t.scn", text, strlen(text), s, d);
@@ -130,7 +132,33 @@ START_TEST(test_step_errors)
     expect_error(HEADER "connect tls=1.4\n", 10, 13, "tls is 1.2, 1.3");
     expect_error(HEADER "connect\nconnect\n", 11, 1, "needs a name");
     expect_error(HEADER "connect\nuse other\n", 11, 5, "no connection named 'other'");
-    expect_error(HEADER "connect\nsend AUTHENTICATE type=3\n", 11, 6, "auth=");
+    /* Header wire digests: well-formed values parse; bad ones point at the value. */
+    {
+        scenario_t s;
+        sc_diags_t d;
+        const char *ok = HEADER "wire-sha256: sent=" HEX64 ", b.recv=" HEX64 "\n"
+                                "connect\nconnect as b\nexpect close\n";
+        ck_assert_int_eq(parse(ok, &s, &d), 0);
+        ck_assert_uint_eq(s.n_wire_hashes, 2);
+        ck_assert_str_eq(s.wire_hashes[0].conn, "main");
+        ck_assert(s.wire_hashes[0].sent && !s.wire_hashes[1].sent);
+        ck_assert_str_eq(s.wire_hashes[1].conn, "b");
+        ck_assert_uint_eq(s.wire_hashes[1].sha256[31], 0xef);
+        scen_free(&s);
+    }
+    expect_error(HEADER "wire-sha256: sent=abcd\nconnect\nexpect close\n", 10, 19, "64 hex");
+    expect_error(HEADER "wire-sha256: main.both=" HEX64 "\nconnect\nexpect close\n", 10, 14,
+                 "'sent'");
+    expect_error(HEADER "wire-sha256: zz.sent=" HEX64 "\nconnect\nexpect close\n", 10, 14,
+                 "no step opens");
+    expect_error(HEADER "connect\nsend AUTHENTICATE type=2\nexpect close\n", 11, 6,
+                 "type 1 and 3 only");
+    expect_error(HEADER "connect\nsend AUTHENTICATE slog=zeros:31\nexpect close\n", 11, 19,
+                 "32 bytes");
+    expect_error(HEADER "connect\nsend AUTHENTICATE type=1 sid_ed=zeros:32\nexpect close\n", 11,
+                 26, "no 'sid_ed'");
+    expect_error(HEADER "connect\nsend AUTHENTICATE auth=zeros:352 sig=zeros:64\nexpect close\n",
+                 11, 34, "cannot be combined");
     expect_error(HEADER "connect\nexpect VERSIONS as v\nexpect CERTS as v\n", 12, 17,
                  "already defined at line 11");
     expect_error(HEADER "connect\nexpect CERTS as c\nexpect VERSIONS versions=$c.methods\n", 12,
