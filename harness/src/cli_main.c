@@ -23,6 +23,7 @@ static void usage(FILE *f)
             "  run FILE|DIR...       run scenario files against a target (--target HOST:PORT),\n"
             "                        one JSON result line per scenario\n"
             "  lint FILE|DIR...      check scenario files without running them\n"
+            "  identity new|show DIR create or inspect a persisted relay identity\n"
             "  help [COMMAND]        show help\n"
             "  version               print the version\n"
             "\n"
@@ -54,6 +55,8 @@ int main(int argc, char **argv)
                 cli_run_help();
             else if (!strcmp(argv[2], "lint"))
                 cli_lint_help();
+            else if (!strcmp(argv[2], "identity"))
+                cli_identity_help();
             else {
                 fprintf(stderr, "hsprobe: no help for unknown command '%s'\n", argv[2]);
                 return CLI_EXIT_USAGE;
@@ -69,13 +72,14 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "lint"))
         return cli_lint(argc - 1, argv + 1);
-    if (!strcmp(cmd, "handshake") || !strcmp(cmd, "run")) {
+    if (!strcmp(cmd, "handshake") || !strcmp(cmd, "run") || !strcmp(cmd, "identity")) {
         if (gnutls_global_init() < 0) {
             fprintf(stderr, "hsprobe: GnuTLS initialisation failed\n");
             return CLI_EXIT_HARNESS;
         }
-        int rc = !strcmp(cmd, "run") ? cli_run(argc - 1, argv + 1)
-                                     : cli_handshake(argc - 1, argv + 1);
+        int rc = !strcmp(cmd, "run")        ? cli_run(argc - 1, argv + 1)
+                 : !strcmp(cmd, "identity") ? cli_identity(argc - 1, argv + 1)
+                                            : cli_handshake(argc - 1, argv + 1);
         gnutls_global_deinit();
         return rc;
     }

@@ -8,6 +8,7 @@
  * as errors ("target exited") instead of being run against nothing. */
 #include "cli_exit.h"
 #include "cli_scen.h"
+#include "crypto_identity_store.h"
 #include "hs_clock.h"
 #include "out_result.h"
 
@@ -39,6 +40,8 @@ void cli_run_help(void)
         "  --target HOST:PORT     the target (numeric address; required)\n"
         "  --results FILE         append the JSON lines to FILE (default: stdout)\n"
         "  --keylog FILE          append TLS secrets in NSS key log format (for Wireshark)\n"
+        "  --identity DIR         the harness's relay identity (keys and names) from DIR, as\n"
+        "                         written by 'hsprobe identity new' (default: a fresh one)\n"
         "  --seed N               make every random choice of the harness (challenges,\n"
         "                         CREATE_FAST keys, random: bytes) reproducible; per scenario\n"
         "                         the stream depends only on N and the scenario id\n"
@@ -174,6 +177,7 @@ int cli_run(int argc, char **argv)
         { "target", required_argument, NULL, 't' },
         { "results", required_argument, NULL, 'r' },
         { "keylog", required_argument, NULL, 'k' },
+        { "identity", required_argument, NULL, 'i' },
         { "seed", required_argument, NULL, 's' },
         { "jobs", required_argument, NULL, 'j' },
         { "negate-last-expect", no_argument, NULL, 'n' },
@@ -181,7 +185,7 @@ int cli_run(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    const char *target = NULL, *results = NULL, *keylog = NULL;
+    const char *target = NULL, *results = NULL, *keylog = NULL, *id_dir = NULL;
     uint64_t seed = 0, jobs = 4;
     bool seeded = false, negate = false, quiet = false;
     int c;
@@ -191,6 +195,7 @@ int cli_run(int argc, char **argv)
         case 't': target = optarg; break;
         case 'r': results = optarg; break;
         case 'k': keylog = optarg; break;
+        case 'i': id_dir = optarg; break;
         case 's':
             if (parse_u64(optarg, UINT64_MAX, &seed) != 0) {
                 fprintf(stderr, "hsprobe run: --seed takes a non-negative integer\n");
@@ -251,13 +256,18 @@ int cli_run(int argc, char **argv)
     bool need_id = false;
     for (size_t i = 0; i < set.n; i++)
         need_id = need_id || scen_needs_identity(&set.sc[i]);
-    if (need_id) {
-        if (identity_generate(&id, 1024) != 0) {
-            fprintf(stderr, "hsprobe run: cannot generate the harness identity\n");
+    if (need_id || id_dir) {
+        char why[300] = "cannot generate the harness identity";
+        int bad = id_dir ? identity_load(&id, id_dir, why, sizeof(why))
+                         : identity_generate(&id, 1024);
+        if (bad || identity_fingerprints(&id, env.id_rsa_fp, env.id_ed_b64) != 0) {
+            fprintf(stderr, "hsprobe run: --identity: %s\n", why);
+            if (!bad)
+                identity_free(&id);
             if (out != stdout)
                 fclose(out);
             cli_scen_free(&set);
-            return CLI_EXIT_HARNESS;
+            return id_dir ? CLI_EXIT_USAGE : CLI_EXIT_HARNESS;
         }
         env.identity = &id;
     }

@@ -27,5 +27,7 @@ int cli_lint(int argc, char **argv);
 void cli_lint_help(void);
 int cli_run(int argc, char **argv);
 void cli_run_help(void);
+int cli_identity(int argc, char **argv);
+void cli_identity_help(void);
 
 #endif

@@ -57,6 +57,7 @@ int ed25519_key_from_seed(ed25519_key_t *k, const uint8_t seed[HS_ED25519_KEY_LE
         ed25519_key_free(k);
         return -1;
     }
+    memcpy(k->seed, seed, HS_ED25519_KEY_LEN);
     return 0;
 }
 
@@ -76,6 +77,7 @@ void ed25519_key_free(ed25519_key_t *k)
     if (k->priv)
         gnutls_privkey_deinit(k->priv);
     k->priv = NULL;
+    gnutls_memset(k->seed, 0, sizeof k->seed);
 }
 
 int ed25519_sign(const ed25519_key_t *k, span_t msg, uint8_t sig[HS_ED25519_SIG_LEN])

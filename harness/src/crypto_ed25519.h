@@ -16,6 +16,7 @@
 typedef struct ed25519_key {
     gnutls_privkey_t priv;
     uint8_t pub[HS_ED25519_KEY_LEN];
+    uint8_t seed[HS_ED25519_KEY_LEN]; /* kept so an identity can be saved; wiped on free */
 } ed25519_key_t;
 
 /* Deterministic key pair from a 32-byte RFC 8032 seed (the "private key" of RFC 8032). */

@@ -182,6 +182,12 @@ void out_result_write(FILE *f, const scenario_t *s, const sc_env_t *env, const s
         }
         json_arr_end(&j);
     }
+    if (env->identity) {
+        json_obj_begin(&j, "identity");
+        json_str(&j, "rsa_sha1", env->id_rsa_fp);
+        json_str(&j, "ed25519", env->id_ed_b64);
+        json_obj_end(&j);
+    }
     json_obj_begin(&j, "evidence");
     json_arr_begin(&j, "connections");
     for (size_t i = 0; i < s->n_conns && i < SC_CAP_CONNS; i++)

@@ -37,6 +37,8 @@ typedef struct sc_env {
     bool seeded;
     uint64_t seed;
     const relay_identity_t *identity; /* NULL unless some scenario sends CERTS */
+    char id_rsa_fp[41];  /* the identity's RSA fingerprint, as tor logs the peer's ID digest */
+    char id_ed_b64[44];  /* its Ed25519 identity, unpadded base64 */
 } sc_env_t;
 
 #define SC_CAP_CIRCS 8u
