@@ -8,7 +8,7 @@
 #ifndef LINK_CHANNEL_H
 #define LINK_CHANNEL_H
 
-#include "tls_client.h"
+#include "tls_conn.h"
 #include "wire_cell.h"
 
 typedef struct link_rec {

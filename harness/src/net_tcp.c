@@ -173,3 +173,85 @@ size_t net_tcp_local_ip(int fd, uint8_t out[16])
     }
     return 0;
 }
+
+static int sock_port(const struct sockaddr_storage *ss)
+{
+    if (ss->ss_family == AF_INET)
+        return ntohs(((const struct sockaddr_in *)ss)->sin_port);
+    if (ss->ss_family == AF_INET6)
+        return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+    return 0;
+}
+
+net_status_t net_tcp_listen(const net_addr_t *a, int *fd_out, uint16_t *port_out, char *err,
+                            size_t errlen)
+{
+    if (!net_addr_is_loopback(a)) {
+        snprintf(err, errlen, "refusing to listen on %s: the harness listens on loopback only",
+                 a->text);
+        return NET_BAD_ADDRESS;
+    }
+    int fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        snprintf(err, errlen, "socket: %s", strerror(errno));
+        return NET_ERROR;
+    }
+    int one = 1;
+    (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (bind(fd, (const struct sockaddr *)&a->ss, a->len) != 0 || listen(fd, 16) != 0) {
+        snprintf(err, errlen, "listen on %s: %s", a->text, strerror(errno));
+        close(fd);
+        return NET_ERROR;
+    }
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof(ss);
+    if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0) {
+        snprintf(err, errlen, "getsockname: %s", strerror(errno));
+        close(fd);
+        return NET_ERROR;
+    }
+    *port_out = (uint16_t)sock_port(&ss);
+    *fd_out = fd;
+    return NET_OK;
+}
+
+net_status_t net_tcp_accept(int lfd, hs_ns_t deadline, int *fd_out, net_addr_t *peer, char *err,
+                            size_t errlen)
+{
+    struct pollfd p = { .fd = lfd, .events = POLLIN };
+    for (;;) {
+        int rc = poll(&p, 1, hs_ms_left(deadline));
+        if (rc < 0 && errno == EINTR)
+            continue;
+        if (rc == 0) {
+            snprintf(err, errlen, "no connection arrived within the timeout");
+            return NET_TIMEOUT;
+        }
+        if (rc < 0) {
+            snprintf(err, errlen, "poll: %s", strerror(errno));
+            return NET_ERROR;
+        }
+        memset(peer, 0, sizeof(*peer));
+        peer->len = sizeof(peer->ss);
+        int fd = accept4(lfd, (struct sockaddr *)&peer->ss, &peer->len,
+                         SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ECONNABORTED || errno == EINTR)
+                continue; /* the peer gave up between poll and accept: keep waiting */
+            snprintf(err, errlen, "accept: %s", strerror(errno));
+            return NET_ERROR;
+        }
+        int one = 1;
+        (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        net_tcp_quickack(fd);
+        char host[64] = "?";
+        if (peer->ss.ss_family == AF_INET)
+            inet_ntop(AF_INET, &((struct sockaddr_in *)&peer->ss)->sin_addr, host, sizeof(host));
+        else if (peer->ss.ss_family == AF_INET6)
+            inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&peer->ss)->sin6_addr, host,
+                      sizeof(host));
+        snprintf(peer->text, sizeof(peer->text), "%s:%d", host, sock_port(&peer->ss));
+        *fd_out = fd;
+        return NET_OK;
+    }
+}

@@ -33,6 +33,14 @@ bool net_addr_is_loopback(const net_addr_t *a);
 /* Connects with a deadline; on NET_OK *fd is a non-blocking socket with the options above. */
 net_status_t net_tcp_connect(const net_addr_t *a, hs_ns_t deadline, int *fd, char *err,
                              size_t errlen) HS_MUST_CHECK;
+/* A listening socket on a (port 0: the kernel picks one; *port_out says which).  Loopback
+ * only: the responder role must never be reachable from outside (DESIGN.md "Safety"). */
+net_status_t net_tcp_listen(const net_addr_t *a, int *fd, uint16_t *port_out, char *err,
+                            size_t errlen) HS_MUST_CHECK;
+/* Accepts one connection before the deadline; the socket gets the options above.  The peer's
+ * address goes to peer (text "HOST:PORT"). */
+net_status_t net_tcp_accept(int lfd, hs_ns_t deadline, int *fd, net_addr_t *peer, char *err,
+                            size_t errlen) HS_MUST_CHECK;
 /* Re-arms TCP_QUICKACK (Linux clears it after ACKing); call after each receive. */
 void net_tcp_quickack(int fd);
 /* Our local address on fd as 4 (IPv4) or 16 (IPv6) bytes; returns the length, 0 on failure. */

@@ -1,4 +1,4 @@
-/* test_tls_client.c — the GnuTLS client wrapper against an in-process GnuTLS server.
+/* test_tls_conn.c — the GnuTLS client wrapper against an in-process GnuTLS server.
  *
  * Each test opens a socketpair(AF_UNIX, SOCK_STREAM): the engine's tls_conn_t drives the
  * non-blocking end from the test thread, a GnuTLS server runs on the blocking end in a
@@ -13,7 +13,7 @@
 
 #include "crypto_rsa.h"
 #include "crypto_x509.h"
-#include "tls_client.h"
+#include "tls_conn.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,11 +1,12 @@
-/* tls_client.h — a GnuTLS client session over one of our own non-blocking TCP sockets.
+/* tls_conn.h — a GnuTLS session (client, or server for the responder role) over one of our own
+ * non-blocking TCP sockets.
  *
  * Why our own transport functions: every read and write carries a deadline (poll), and the
  * pull function records *how* the peer went away (FIN vs RST, with the time), which is
  * evidence for a verdict — GnuTLS alone folds both into "premature termination".
  * Priority strings are always explicit (Debian's bare NORMAL still enables TLS 1.0). */
-#ifndef TLS_CLIENT_H
-#define TLS_CLIENT_H
+#ifndef TLS_CONN_H
+#define TLS_CONN_H
 
 #include "bytes_span.h"
 #include "crypto_digest.h"
@@ -50,6 +51,7 @@ typedef struct tls_conn {
     int warning_alerts; /* warning alerts received and tolerated */
     int hello_requests; /* server-initiated renegotiation requests refused */
     bool plain;             /* no TLS at all: reads and writes go to the socket as they are */
+    bool server;            /* we are the TLS server (responder role) */
     bool stop_on_warning;   /* tls_conn_read returns TLS_IO_ALERT on a warning alert too */
     int renegotiations;     /* client-initiated renegotiations that completed */
     /* What crossed above TLS (plain: above TCP), per direction, as the engine saw it: the
@@ -70,6 +72,11 @@ typedef struct tls_info {
 
 /* Takes ownership of fd (closed by tls_conn_close even on failure). */
 int tls_conn_init(tls_conn_t *c, int fd, const tls_opts_t *o) HS_MUST_CHECK;
+/* Server end (the responder role): presents cert_der (the X.509 link certificate) with key,
+ * asks for no client certificate, issues no TLS 1.2 session tickets (tor's settings,
+ * tor-link.md §4.2).  The key is copied: the caller keeps ownership of its own. */
+int tls_conn_init_server(tls_conn_t *c, int fd, const tls_opts_t *o, span_t cert_der,
+                         gnutls_privkey_t key) HS_MUST_CHECK;
 /* A connection without TLS (probes that speak garbage or plaintext to a TLS port); the same
  * read/write/close calls work on it and still record FIN vs RST. */
 void tls_conn_init_plain(tls_conn_t *c, int fd);

@@ -1,6 +1,7 @@
-/* tls_client.c — see tls_client.h. */
-#include "tls_client.h"
+/* tls_conn.c — see tls_conn.h. */
+#include "tls_conn.h"
 
+#include "crypto_rsa.h"
 #include "net_tcp.h"
 
 #include <errno.h>
@@ -189,17 +190,16 @@ static void note_handshake(tls_conn_t *c)
         c->have_server_cert_sha256 = crypto_sha256(der, c->server_cert_sha256) == 0;
 }
 
-int tls_conn_init(tls_conn_t *c, int fd, const tls_opts_t *o)
+/* Session set-up shared by both ends; the credentials are already in c->cred. */
+static int session_setup(tls_conn_t *c, const tls_opts_t *o, unsigned flags)
 {
-    conn_reset(c, fd);
     const char *errpos = NULL;
     int rc;
     if (!build_priority(o, c->priority, sizeof(c->priority))) {
         snprintf(c->err, sizeof(c->err), "TLS priority string too long");
         return tls_init_failed(c);
     }
-    if ((rc = gnutls_certificate_allocate_credentials(&c->cred)) < 0 ||
-        (rc = gnutls_init(&c->s, GNUTLS_CLIENT | GNUTLS_NO_SIGNAL)) < 0) {
+    if ((rc = gnutls_init(&c->s, flags | GNUTLS_NO_SIGNAL)) < 0) {
         snprintf(c->err, sizeof(c->err), "GnuTLS init: %s", gnutls_strerror(rc));
         return tls_init_failed(c);
     }
@@ -228,6 +228,57 @@ int tls_conn_init(tls_conn_t *c, int fd, const tls_opts_t *o)
         gnutls_session_set_keylog_function(c->s, tls_keylog);
     }
     return 0;
+}
+
+int tls_conn_init(tls_conn_t *c, int fd, const tls_opts_t *o)
+{
+    conn_reset(c, fd);
+    int rc = gnutls_certificate_allocate_credentials(&c->cred);
+    if (rc < 0) {
+        snprintf(c->err, sizeof(c->err), "GnuTLS credentials: %s", gnutls_strerror(rc));
+        return tls_init_failed(c);
+    }
+    return session_setup(c, o, GNUTLS_CLIENT);
+}
+
+int tls_conn_init_server(tls_conn_t *c, int fd, const tls_opts_t *o, span_t cert_der,
+                         gnutls_privkey_t key)
+{
+    conn_reset(c, fd);
+    c->server = true;
+    /* The credentials take ownership of the key and of the certificate's contents (they copy
+     * the pcert struct itself), so they get a copy of the caller's key, through PEM: GnuTLS
+     * has no privkey copy. */
+    bld_t pem;
+    bld_init(&pem, 16384);
+    gnutls_privkey_t mine = NULL;
+    gnutls_pcert_st pc;
+    bool imported = false;
+    gnutls_datum_t der = { (unsigned char *)cert_der.p, (unsigned)cert_der.len };
+    int rc = -1;
+    if (rsa_privkey_export_pem(key, &pem) == 0 &&
+        rsa_privkey_import_pem(bld_span(&pem), &mine) == 0 &&
+        gnutls_pcert_import_x509_raw(&pc, &der, GNUTLS_X509_FMT_DER, 0) == 0)
+        imported = true;
+    if (imported && (rc = gnutls_certificate_allocate_credentials(&c->cred)) == 0 &&
+        (rc = gnutls_certificate_set_key(c->cred, NULL, 0, &pc, 1, mine)) == 0) {
+        mine = NULL;
+        imported = false; /* both owned by the credentials now */
+        (void)gnutls_certificate_set_known_dh_params(c->cred, GNUTLS_SEC_PARAM_MEDIUM);
+    }
+    if (pem.buf)
+        gnutls_memset(pem.buf, 0, pem.len);
+    bld_free(&pem);
+    if (mine)
+        gnutls_privkey_deinit(mine);
+    if (imported)
+        gnutls_pcert_deinit(&pc);
+    if (rc != 0) {
+        snprintf(c->err, sizeof(c->err), "cannot set up the TLS server certificate%s%s",
+                 rc < -1 ? ": " : "", rc < -1 ? gnutls_strerror(rc) : "");
+        return tls_init_failed(c);
+    }
+    return session_setup(c, o, GNUTLS_SERVER | GNUTLS_NO_TICKETS);
 }
 
 void tls_conn_init_plain(tls_conn_t *c, int fd)
