@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -42,6 +43,18 @@ void cli_run_help(void)
         "  --keylog FILE          append TLS secrets in NSS key log format (for Wireshark)\n"
         "  --identity DIR         the harness's relay identity (keys and names) from DIR, as\n"
         "                         written by 'hsprobe identity new' (default: a fresh one)\n"
+        "responder role (the target connects to the harness):\n"
+        "  --listen HOST:PORT     where 'listen' listens (loopback only; default 127.0.0.1:0,\n"
+        "                         a fresh port per scenario so scenarios can run at once)\n"
+        "  --peer-cmd 'ARGV'      started after 'listen' for each scenario, in its own process\n"
+        "                         group, ended when the scenario ends; words are split on\n"
+        "                         spaces and {addr} {port} {fp} {ed} {id} {dir} replaced by\n"
+        "                         the listening address, its port, our RSA fingerprint and\n"
+        "                         Ed25519 identity, the scenario id and its peer directory.\n"
+        "                         Its output goes to {dir}/launcher.log; an 'accept' that\n"
+        "                         times out quotes its last lines\n"
+        "  --peer-dir DIR         where the per-scenario peer directories go (default: a new\n"
+        "                         directory under /tmp, printed)\n"
         "  --seed N               make every random choice of the harness (challenges,\n"
         "                         CREATE_FAST keys, random: bytes) reproducible; per scenario\n"
         "                         the stream depends only on N and the scenario id\n"
@@ -178,6 +191,9 @@ int cli_run(int argc, char **argv)
         { "results", required_argument, NULL, 'r' },
         { "keylog", required_argument, NULL, 'k' },
         { "identity", required_argument, NULL, 'i' },
+        { "listen", required_argument, NULL, 'l' },
+        { "peer-cmd", required_argument, NULL, 'p' },
+        { "peer-dir", required_argument, NULL, 'd' },
         { "seed", required_argument, NULL, 's' },
         { "jobs", required_argument, NULL, 'j' },
         { "negate-last-expect", no_argument, NULL, 'n' },
@@ -186,6 +202,7 @@ int cli_run(int argc, char **argv)
         { NULL, 0, NULL, 0 },
     };
     const char *target = NULL, *results = NULL, *keylog = NULL, *id_dir = NULL;
+    const char *listen_at = NULL, *peer_cmd = NULL, *peer_dir = NULL;
     uint64_t seed = 0, jobs = 4;
     bool seeded = false, negate = false, quiet = false;
     int c;
@@ -196,6 +213,9 @@ int cli_run(int argc, char **argv)
         case 'r': results = optarg; break;
         case 'k': keylog = optarg; break;
         case 'i': id_dir = optarg; break;
+        case 'l': listen_at = optarg; break;
+        case 'p': peer_cmd = optarg; break;
+        case 'd': peer_dir = optarg; break;
         case 's':
             if (parse_u64(optarg, UINT64_MAX, &seed) != 0) {
                 fprintf(stderr, "hsprobe run: --seed takes a non-negative integer\n");
@@ -222,16 +242,42 @@ int cli_run(int argc, char **argv)
         fprintf(stderr, "hsprobe run: no scenario files given\nTry 'hsprobe run --help'.\n");
         return CLI_EXIT_USAGE;
     }
-    if (!target) {
-        fprintf(stderr, "hsprobe run: --target HOST:PORT is required\n");
+    sc_env_t env = { .keylog = keylog, .negate_last = negate, .seeded = seeded, .seed = seed,
+                     .peer_cmd = peer_cmd };
+    char err[200];
+    if (!target && !peer_cmd && !listen_at) {
+        fprintf(stderr, "hsprobe run: --target HOST:PORT is required (or, for responder "
+                "scenarios only, --listen / --peer-cmd)\n");
         return CLI_EXIT_USAGE;
     }
-    sc_env_t env = { .keylog = keylog, .negate_last = negate, .seeded = seeded, .seed = seed };
-    char err[200];
-    if (net_addr_parse(target, &env.target, err, sizeof(err)) != NET_OK) {
+    if (net_addr_parse(target ? target : "127.0.0.1:9", &env.target, err, sizeof(err)) != NET_OK) {
         fprintf(stderr, "hsprobe run: --target: %s\n", err);
         return CLI_EXIT_USAGE;
     }
+    if (!target)
+        snprintf(env.target.text, sizeof(env.target.text), "(none: responder scenarios)");
+    if (listen_at) {
+        if (net_addr_parse(listen_at, &env.listen, err, sizeof(err)) != NET_OK ||
+            !net_addr_is_loopback(&env.listen)) {
+            fprintf(stderr, "hsprobe run: --listen: %s\n",
+                    env.listen.len ? "the harness listens on loopback only" : err);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    char tmpdir[] = "/tmp/hsprobe-peers-XXXXXX";
+    if (peer_cmd && !peer_dir) {
+        if (!mkdtemp(tmpdir)) {
+            fprintf(stderr, "hsprobe run: cannot create a peer directory: %s\n", strerror(errno));
+            return CLI_EXIT_HARNESS;
+        }
+        peer_dir = tmpdir;
+        fprintf(stderr, "hsprobe run: peer directories under %s\n", peer_dir);
+    }
+    if (peer_dir && mkdir(peer_dir, 0700) != 0 && errno != EEXIST) {
+        fprintf(stderr, "hsprobe run: --peer-dir %s: %s\n", peer_dir, strerror(errno));
+        return CLI_EXIT_USAGE;
+    }
+    env.peer_dir = peer_dir;
     cli_scen_set_t set;
     if (cli_scen_load(argc - optind, argv + optind, "run", &set) != 0) {
         cli_scen_free(&set);

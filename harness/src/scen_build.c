@@ -73,8 +73,11 @@ void scen_target_ip(const net_addr_t *t, uint8_t ip[16], size_t *len)
     }
 }
 
-/* One certificate of the harness's identity, valid or already expired. */
-static int build_cert(const relay_identity_t *id, int type, bool expired, int64_t now, bld_t *out)
+/* One certificate of the harness's identity, valid or already expired.  tls_cert is the
+ * certificate we presented as the TLS server (responder role), or empty: types 1 and 5 then
+ * describe a link certificate made for the occasion (an initiator has no TLS certificate). */
+static int build_cert(const relay_identity_t *id, int type, bool expired, int64_t now,
+                      span_t tls_cert, bld_t *out)
 {
     int64_t nb = now - 86400, na = now + 365 * 86400;
     if (expired) {
@@ -83,6 +86,12 @@ static int build_cert(const relay_identity_t *id, int type, bool expired, int64_
         na = now - 10 * 86400;
     }
     uint32_t exp = expired ? (uint32_t)(now / 3600 - 1) : identity_exp_hours(now, 30 * 86400);
+    if (tls_cert.len && !expired && type == CERT_TYPE_X509_LINK) {
+        bld_bytes(out, tls_cert.p, tls_cert.len);
+        return 0;
+    }
+    if (tls_cert.len && type == CERT_TYPE_ED_TLS_LINK)
+        return identity_build_tls_link_cert(id, tls_cert, exp, out);
     switch (type) {
     case CERT_TYPE_X509_LINK: return identity_build_link_cert(id, nb, na, out);
     case CERT_TYPE_X509_ID: return identity_build_id_cert(id, nb, na, out);
@@ -109,9 +118,10 @@ typedef struct cert_item {
     bld_t b;
 } cert_item_t;
 
-static int build_certs_body(const sc_step_t *st, const sc_env_t *env, bld_t *body, char *err,
-                            size_t errlen)
+static int build_certs_body(const sc_step_t *st, const sc_env_t *env, const sc_conn_rt_t *c,
+                            bld_t *body, char *err, size_t errlen)
 {
+    span_t tls_cert = c->accepted ? bld_span(&c->server_cert) : (span_t){ 0 };
     static const int64_t dflt[] = { 2, 4, 6, 7 };
     const sc_setting_t *f = field(st, F_CERTS);
     const sc_setting_t *ex = field(st, F_EXPIRED);
@@ -131,7 +141,7 @@ static int build_certs_body(const sc_step_t *st, const sc_env_t *env, bld_t *bod
             expired = expired || ex->v.list[k] == types[i];
         items[ni].type = (uint8_t)types[i];
         bld_init(&items[ni].b, 8192);
-        if (build_cert(env->identity, (int)types[i], expired, now, &items[ni].b) != 0 ||
+        if (build_cert(env->identity, (int)types[i], expired, now, tls_cert, &items[ni].b) != 0 ||
             !bld_ok(&items[ni].b)) {
             snprintf(err, errlen, "cannot build a type-%lld certificate", (long long)types[i]);
             rc = -1;
@@ -318,7 +328,7 @@ static int build_body(const sc_step_t *st, const sc_env_t *env, sc_conn_rt_t *c,
         netinfo_build(body, (uint32_t)t, &other, my, nmy);
         return 0;
     }
-    case CELL_CERTS: return build_certs_body(st, env, body, err, errlen);
+    case CELL_CERTS: return build_certs_body(st, env, c, body, err, errlen);
     case CELL_AUTH_CHALLENGE: {
         uint8_t ch[32];
         f = field(st, F_CHALLENGE);

@@ -6,6 +6,7 @@
 #include "hs_clock.h"
 #include "hs_rand.h"
 #include "scen_build.h"
+#include "scen_listen.h"
 #include "scen_match.h"
 #include "wire_tls_alert.h"
 #include "wire_versions.h"
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 const char *sc_verdict_name(sc_verdict_t v)
 {
@@ -46,8 +48,9 @@ const char *sc_outcome_name(sc_outcome_t o)
 bool scen_needs_identity(const scenario_t *s)
 {
     for (size_t i = 0; i < s->n_steps; i++)
-        if (s->steps[i].kind == ST_SEND && (s->steps[i].cmd == CELL_CERTS ||
-                                             s->steps[i].cmd == CELL_AUTHENTICATE))
+        if (s->role != SC_ROLE_INITIATOR ||
+            (s->steps[i].kind == ST_SEND && (s->steps[i].cmd == CELL_CERTS ||
+                                              s->steps[i].cmd == CELL_AUTHENTICATE)))
             return true;
     return false;
 }
@@ -127,6 +130,12 @@ static link_io_t recv_cell(sc_conn_rt_t *c, cell_t *cell, hs_ns_t deadline)
     if (st == LINK_OK && cell->cmd == CELL_VERSIONS && !c->link) {
         versions_cell_t v;
         if (versions_parse(cell->body, &v) == WIRE_OK) {
+            if (!c->versions_sent && !c->have_peer_versions) {
+                /* We are the responder: the link is fixed when we answer (do_send). */
+                c->have_peer_versions = true;
+                c->n_peer_versions = v.n;
+                memcpy(c->peer_versions, v.v, v.n * sizeof(v.v[0]));
+            }
             uint16_t pick = versions_pick(c->sent_versions, c->n_sent_versions, &v);
             if (pick >= 3) {
                 c->link = pick;
@@ -234,6 +243,91 @@ static step_rc_t do_connect(sc_ctx_t *x, const sc_step_t *st)
     return STEP_MISMATCH;
 }
 
+static step_rc_t do_listen(sc_ctx_t *x, const sc_step_t *st)
+{
+    char why[300];
+    x->run->listen.tls = st->tls;
+    if (scen_listen_start(x->env, x->s, &x->run->listen, why, sizeof(why)) != 0) {
+        outcome(x, SO_HARNESS, "listen: %s", why);
+        return STEP_ERROR;
+    }
+    return STEP_OK;
+}
+
+/* The target connects to us: accept, then the TLS server handshake with a link certificate
+ * issued now by our identity — the same certificate CERTS types 1 and 5 will describe. */
+static step_rc_t do_accept(sc_ctx_t *x, const sc_step_t *st)
+{
+    sc_conn_rt_t *c = &x->run->conns[st->conn];
+    sc_listen_rt_t *l = &x->run->listen;
+    int64_t wait_ms = st->within_ms > 0 ? st->within_ms : 30000;
+    hs_ns_t deadline = hs_deadline_in_ms(wait_ms);
+    if (!x->env->identity) {
+        outcome(x, SO_HARNESS, "the responder role needs the harness identity");
+        return STEP_ERROR;
+    }
+    if (link_chan_init(&c->ch) != 0) {
+        c->started = true;
+        outcome(x, SO_HARNESS, "out of memory");
+        return STEP_ERROR;
+    }
+    c->started = true;
+    int fd = -1;
+    char why[1800];
+    hs_ns_t t = hs_mono_ns();
+    if (scen_listen_accept(l, deadline, &fd, why, sizeof(why)) != NET_OK) {
+        outcome(x, SO_HARNESS, "%s", why);
+        return STEP_ERROR;
+    }
+    x->run->ever_connected = true;
+    c->accepted = true;
+    if (x->run->connect_ms == 0)
+        x->run->connect_ms = hs_ns_to_ms(hs_mono_ns() - t);
+    c->ch.t0 = hs_mono_ns();
+    if (l->tls.version < 0) {
+        tls_conn_init_plain(&c->ch.tls, fd);
+        return STEP_OK;
+    }
+    c->tls = true;
+    int64_t now = hs_wall_s();
+    bld_init(&c->server_cert, 4096);
+    if (identity_build_link_cert(x->env->identity, now - 86400, now + 365 * 86400,
+                                 &c->server_cert) != 0 || !bld_ok(&c->server_cert)) {
+        close(fd);
+        outcome(x, SO_HARNESS, "cannot build the TLS link certificate");
+        return STEP_ERROR;
+    }
+    tls_opts_t o = {
+        .version = l->tls.version,
+        .ciphers = l->tls.ciphers[0] ? l->tls.ciphers : NULL,
+        .groups = l->tls.groups[0] ? l->tls.groups : NULL,
+        .kx = l->tls.kx[0] ? l->tls.kx : NULL,
+        .priority = l->tls.priority[0] ? l->tls.priority : NULL,
+        .keylog_path = x->env->keylog,
+    };
+    if (tls_conn_init_server(&c->ch.tls, fd, &o, bld_span(&c->server_cert),
+                             x->env->identity->rsa_link) != 0) {
+        outcome(x, SO_HARNESS, "TLS set-up: %s", c->ch.tls.err);
+        return STEP_ERROR;
+    }
+    c->tls_status = tls_conn_handshake(&c->ch.tls, hs_deadline_in_ms(within_of(x, st)));
+    if (c->tls_status == TLS_IO_OK) {
+        c->tls_ok = true;
+        tls_conn_info(&c->ch.tls, &c->tls_info);
+        return STEP_OK;
+    }
+    if (c->tls_status == TLS_IO_HARNESS) {
+        outcome(x, SO_HARNESS, "TLS: %s", c->ch.tls.err);
+        return STEP_ERROR;
+    }
+    size_t next = (size_t)(st - x->s->steps) + 1;
+    if (next < x->s->n_steps && x->s->steps[next].kind == ST_EXPECT_TLS_FAILURE)
+        return STEP_OK;
+    outcome(x, SO_TLS_FAILURE, "the target's TLS handshake with us failed: %s",
+            tls_io_str(c->tls_status));
+    return STEP_MISMATCH;
+}
+
 static void keep_var(sc_ctx_t *x, int var, span_t bytes, unsigned width)
 {
     if (var < 0)
@@ -308,6 +402,16 @@ static step_rc_t do_send(sc_ctx_t *x, const sc_step_t *st)
     keep_var(x, st->as_var, bld_span(&b), meta.circ_width);
     link_io_t io = link_chan_send_encoded(&c->ch, bld_span(&b), &meta, deadline);
     bld_free(&b);
+    if (meta.cmd == CELL_VERSIONS && !c->link && c->have_peer_versions && c->versions_sent) {
+        /* Responder: our VERSIONS answers theirs; both sides switch framing now. */
+        versions_cell_t theirs = { .n = c->n_peer_versions };
+        memcpy(theirs.v, c->peer_versions, c->n_peer_versions * sizeof(theirs.v[0]));
+        uint16_t pick = versions_pick(c->sent_versions, c->n_sent_versions, &theirs);
+        if (pick >= 3) {
+            c->link = pick;
+            c->ch.rx_version = c->ch.tx_version = pick;
+        }
+    }
     return sent(x, c, io);
 }
 
@@ -532,8 +636,8 @@ static step_rc_t run_step(sc_ctx_t *x, const sc_step_t *st)
     case ST_EXPECT_ALERT: return do_expect_alert(x, st);
     case ST_EXPECT_TLS_FAILURE:
     case ST_EXPECT_TLS: return do_expect_tls(x, st);
-    case ST_LISTEN:
-    case ST_ACCEPT:
+    case ST_LISTEN: return do_listen(x, st);
+    case ST_ACCEPT: return do_accept(x, st);
     case ST_MITM: break;
     }
     outcome(x, SO_UNSUPPORTED, "step not supported");
@@ -557,7 +661,8 @@ void scen_run(const scenario_t *s, const sc_env_t *env, sc_run_t *run)
     sc_ctx_t x = { .s = s, .env = env, .run = run, .t0 = hs_mono_ns() };
     if (env->seeded)
         hs_rand_seed(env->seed, s->id);
-    if (s->role != SC_ROLE_INITIATOR) {
+    run->listen.fd = -1;
+    if (s->role == SC_ROLE_MITM) {
         run->verdict = SV_UNSUPPORTED;
         outcome(&x, SO_UNSUPPORTED, "the engine cannot play the %s role yet",
                 sc_role_name(s->role));
@@ -614,9 +719,12 @@ void scen_run(const scenario_t *s, const sc_env_t *env, sc_run_t *run)
 
 void scen_run_free(sc_run_t *run)
 {
-    for (size_t i = 0; i < SC_CAP_CONNS; i++)
+    scen_listen_stop(&run->listen);
+    for (size_t i = 0; i < SC_CAP_CONNS; i++) {
         if (run->conns[i].started)
             link_chan_free(&run->conns[i].ch, hs_deadline_in_ms(100));
+        bld_free(&run->conns[i].server_cert);
+    }
     for (size_t i = 0; i < SC_CAP_VARS; i++)
         free(run->vars[i].bytes);
     memset(run, 0, sizeof(*run));

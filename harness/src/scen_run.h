@@ -30,6 +30,19 @@ typedef enum sc_outcome {
 } sc_outcome_t;
 const char *sc_outcome_name(sc_outcome_t o);
 
+#define SC_CAP_PEER_LOG 2048u
+
+/* The responder role's listener and the target process started for it (scen_listen). */
+typedef struct sc_listen_rt {
+    bool active;
+    int fd;
+    uint16_t port;
+    pid_t peer_pid; /* 0: no peer command */
+    char peer_dir[400];
+    char peer_log[512]; /* path of the peer command's stdout+stderr */
+    sc_tls_choice_t tls;
+} sc_listen_rt_t;
+
 typedef struct sc_env {
     net_addr_t target;
     const char *keylog; /* NULL: none */
@@ -37,6 +50,9 @@ typedef struct sc_env {
     bool seeded;
     uint64_t seed;
     const relay_identity_t *identity; /* NULL unless some scenario sends CERTS */
+    net_addr_t listen;   /* responder role: where to listen (port 0: a fresh port each time) */
+    const char *peer_cmd; /* responder role: started after `listen`, {addr} etc. substituted */
+    const char *peer_dir; /* a directory per scenario is made under it for the peer command */
     char id_rsa_fp[41];  /* the identity's RSA fingerprint, as tor logs the peer's ID digest */
     char id_ed_b64[44];  /* its Ed25519 identity, unpadded base64 */
 } sc_env_t;
@@ -71,6 +87,11 @@ typedef struct sc_conn_rt {
     uint16_t next_circ;
     size_t n_auth_sent;
     sc_auth_sent_t auth_sent[SC_CAP_AUTH_SENT];
+    bool accepted;              /* responder role: the target connected to us */
+    bld_t server_cert;          /* the X.509 link certificate we presented in TLS (accepted) */
+    bool have_peer_versions;    /* the target's first VERSIONS, before ours was sent */
+    uint16_t peer_versions[HS_CAP_VERSIONS];
+    size_t n_peer_versions;
 } sc_conn_rt_t;
 
 typedef struct sc_varval {
@@ -82,10 +103,11 @@ typedef struct sc_varval {
 
 typedef struct sc_run {
     sc_conn_rt_t conns[SC_CAP_CONNS];
+    sc_listen_rt_t listen;
     sc_varval_t vars[SC_CAP_VARS];
     sc_verdict_t verdict;
     sc_outcome_t outcome;
-    char detail[400];
+    char detail[1600];
     char outcome_cmd[32]; /* the cell that decided, "" if none */
     bool closed;
     bool closed_rst;
@@ -93,7 +115,7 @@ typedef struct sc_run {
     size_t pending_bytes;
     int alert_level, alert_desc; /* -1: none */
     int failed_step; /* index into steps, -1 */
-    char message[1200];
+    char message[2400];
     bool target_refused; /* a connect was refused: the target is gone */
     bool ever_connected;
     double total_ms, connect_ms;

@@ -220,11 +220,18 @@ def test_every_passing_scenario_fails_when_its_last_expectation_is_negated(
     fail, at that step.  (A scenario that fails against the relay has shown already that its
     check can fail: the baseline records why.)"""
     normal, negated = tmp_path / "normal.jsonl", tmp_path / "negated.jsonl"
-    run_hsprobe(["run", REPO / "scenarios/tor", "--target", tor_relay.addr, "--results", normal,
-                 "--jobs", "8", "--quiet"], timeout=120, check=False)
-    run_hsprobe(["run", REPO / "scenarios/tor", "--target", tor_relay.addr, "--results",
-                 negated, "--jobs", "8", "--quiet", "--negate-last-expect"], timeout=120,
-                check=False)
+    # Initiator-role files run against the relay; responder-role files (scenarios/tor/responder)
+    # against a fresh tor client per scenario that the engine starts with --peer-cmd.
+    relay_dirs = sorted(d for d in (REPO / "scenarios/tor").iterdir()
+                        if d.is_dir() and d.name != "responder")
+    peer_cmd = (f"{REPO}/peers/tor-client/run --run-dir {{dir}} --bridge {{addr}} "
+                f"--fingerprint {{fp}}")
+    for out, extra in ((normal, []), (negated, ["--negate-last-expect"])):
+        run_hsprobe(["run", *relay_dirs, "--target", tor_relay.addr, "--results", out,
+                     "--jobs", "8", "--quiet", *extra], timeout=120, check=False)
+        run_hsprobe(["run", REPO / "scenarios/tor/responder", "--peer-cmd", peer_cmd,
+                     "--peer-dir", tmp_path / f"peers-{out.stem}", "--results", out,
+                     "--jobs", "8", "--quiet", *extra], timeout=120, check=False)
     a = {o["id"]: o for o in results(normal)}
     b = {o["id"]: o for o in results(negated)}
     assert a.keys() == b.keys() and a, "both runs must cover every scenario"

@@ -1,0 +1,62 @@
+"""The responder role against a real tor client (tor-link.md §6 R←C, §7.2).
+
+The engine listens on a fresh loopback port per scenario and starts peers/tor-client/run with
+its Bridge line pointing there (hsprobe run --peer-cmd).  The client's own log is the second,
+independent witness: it must say it authenticated our chain ("Authenticated it with RSA and
+Ed25519") for the good chain and name the reason for a refused one.
+"""
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[3]
+SCEN = ROOT / "scenarios" / "tor" / "responder"
+PEER_CMD = f"{ROOT}/peers/tor-client/run --run-dir {{dir}} --bridge {{addr}} --fingerprint {{fp}}"
+
+
+def _run(run_hsprobe, tmp_path, names, extra=()):
+    res = tmp_path / "r.jsonl"
+    r = run_hsprobe(["run", *[SCEN / n for n in names], "--peer-cmd", PEER_CMD, "--peer-dir",
+                     tmp_path / "peers", "--results", res, "--quiet", *extra], timeout=60)
+    return r, {d["id"]: d for d in map(json.loads, res.read_text().splitlines())}
+
+
+def test_good_chain_opens_and_the_client_says_why(run_hsprobe, tmp_path):
+    r, res = _run(run_hsprobe, tmp_path, ["client-opens-with-good-chain.scn", "type5-expired.scn"])
+    assert r.rc == 0, r.describe()
+    good = res["tor.responder.client-opens-with-good-chain"]
+    assert good["verdict"] == "pass" and good["outcome"]["cmd"] == "CREATE_FAST"
+    conn = good["evidence"]["connections"][0]
+    assert [c["cmd"] for c in conn["cells"]][:2] == ["VERSIONS", "VERSIONS"]
+    fp = good["identity"]["rsa_sha1"]
+    log = (tmp_path / "peers" / good["id"] / "info.log").read_text(errors="replace")
+    assert re.search(rf"RSA_ID={fp}: Authenticated it with RSA and Ed25519", log), log[-2000:]
+    bad = res["tor.responder.type5-expired"]
+    assert bad["verdict"] == "pass" and bad["outcome"]["kind"] == "close"
+    log = (tmp_path / "peers" / bad["id"] / "info.log").read_text(errors="replace")
+    assert "Received a bad CERTS cell" in log and "At least one certificate expired." in log
+
+
+def test_a_client_that_never_connects_is_an_error_with_its_log(run_hsprobe, tmp_path):
+    # The Bridge line points at a port nobody listens on: the client never reaches us.
+    res = tmp_path / "r.jsonl"
+    cmd = f"{ROOT}/peers/tor-client/run --run-dir {{dir}} --bridge 127.0.0.1:9 --fingerprint {{fp}}"
+    scen = tmp_path / "s.scn"
+    scen.write_text((SCEN / "client-opens-with-good-chain.scn").read_text()
+                    .replace("accept within 20s", "accept within 3s"))
+    r = run_hsprobe(["run", scen, "--peer-cmd", cmd, "--peer-dir", tmp_path / "p", "--results",
+                     res, "--quiet"], timeout=30)
+    assert r.rc == 4, r.describe()
+    d = json.loads(res.read_text())
+    assert d["verdict"] == "error" and d["outcome"]["kind"] == "harness-error"
+    assert "never connected" in d["message"] and "launcher.log" in d["message"]
+    assert "[notice]" in d["message"], d["message"]  # the client's own log lines are quoted
+
+
+def test_listen_refuses_a_non_loopback_address(run_hsprobe, tmp_path):
+    r = run_hsprobe(["run", SCEN / "client-opens-with-good-chain.scn", "--listen", "10.1.2.3:9000"])
+    assert r.rc == 2 and "loopback" in r.stderr, r.describe()
