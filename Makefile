@@ -125,3 +125,5 @@ help:
 	@echo "make test-asan  the same built with AddressSanitizer + UBSan"
 	@echo "make valgrind   unit tests, end-to-end handshakes and scenario runs under valgrind"
 	@echo "make bench      50 handshakes per TLS version against a local relay: median, p95, peak RSS"
+	@echo "harness/bin/hsprobe-wire RUNDIR [--json] [--write]"
+	@echo "                re-check a saved run's results against its captures (wire truth), offline"

@@ -94,6 +94,21 @@ static void link_record(link_chan_t *ch, bool sent, const cell_t *c, span_t byte
     }
 }
 
+/* Writes, then records what actually went out: all of it, or — when the target had gone
+ * mid-write — the part TLS accepted, as a raw chunk.  (Recording before writing listed cells
+ * the wire never carried.) */
+static link_io_t send_recorded(link_chan_t *ch, span_t bytes, const cell_t *meta,
+                               hs_ns_t deadline)
+{
+    link_io_t st = from_tls(ch, tls_conn_write(&ch->tls, bytes.p, bytes.len, deadline));
+    size_t done = ch->tls.last_write_done;
+    if (st == LINK_OK)
+        link_record(ch, true, meta, bytes);
+    else if (done)
+        link_record(ch, true, NULL, span_of(bytes.p, done < bytes.len ? done : bytes.len));
+    return st;
+}
+
 link_io_t link_chan_send(link_chan_t *ch, uint32_t circ_id, uint8_t cmd, span_t body,
                          hs_ns_t deadline)
 {
@@ -111,8 +126,7 @@ link_io_t link_chan_send(link_chan_t *ch, uint32_t circ_id, uint8_t cmd, span_t 
         return LINK_HARNESS;
     }
     cell_t c = { .circ_id = circ_id, .cmd = cmd, .var = var, .circ_width = (uint8_t)w };
-    link_record(ch, true, &c, bld_span(&b));
-    link_io_t st = from_tls(ch, tls_conn_write(&ch->tls, b.buf, b.len, deadline));
+    link_io_t st = send_recorded(ch, bld_span(&b), &c, deadline);
     bld_free(&b);
     return st;
 }
@@ -120,14 +134,12 @@ link_io_t link_chan_send(link_chan_t *ch, uint32_t circ_id, uint8_t cmd, span_t 
 link_io_t link_chan_send_encoded(link_chan_t *ch, span_t bytes, const cell_t *meta,
                                  hs_ns_t deadline)
 {
-    link_record(ch, true, meta, bytes);
-    return from_tls(ch, tls_conn_write(&ch->tls, bytes.p, bytes.len, deadline));
+    return send_recorded(ch, bytes, meta, deadline);
 }
 
 link_io_t link_chan_send_raw(link_chan_t *ch, span_t bytes, hs_ns_t deadline)
 {
-    link_record(ch, true, NULL, bytes);
-    return from_tls(ch, tls_conn_write(&ch->tls, bytes.p, bytes.len, deadline));
+    return send_recorded(ch, bytes, NULL, deadline);
 }
 
 link_io_t link_chan_recv(link_chan_t *ch, cell_t *out, hs_ns_t deadline)

@@ -177,16 +177,27 @@ static void conn_reset(tls_conn_t *c, int fd)
  * the first time one is seen. */
 static void note_handshake(tls_conn_t *c)
 {
+    static const uint8_t none[32];
     gnutls_datum_t cr, sr;
     gnutls_session_get_random(c->s, &cr, &sr);
     unsigned n = c->n_client_randoms;
-    if (cr.size == 32 && n < TLS_CAP_HANDSHAKES &&
+    /* A server that has not read the ClientHello yet sees an all-zero client random. */
+    if (cr.size == 32 && n < TLS_CAP_HANDSHAKES && memcmp(cr.data, none, 32) != 0 &&
         (n == 0 || memcmp(c->client_randoms[n - 1], cr.data, 32) != 0)) {
         memcpy(c->client_randoms[n], cr.data, 32);
         c->n_client_randoms = n + 1;
     }
-    span_t der;
-    if (!c->have_server_cert_sha256 && tls_conn_peer_cert(c, &der) == 0)
+    if (c->have_server_cert_sha256)
+        return;
+    span_t der = { 0 };
+    if (c->server) {
+        const gnutls_datum_t *ours = gnutls_certificate_get_ours(c->s);
+        if (ours && ours->size)
+            der = span_of(ours->data, ours->size);
+    } else if (tls_conn_peer_cert(c, &der) != 0) {
+        der = (span_t){ 0 };
+    }
+    if (der.len)
         c->have_server_cert_sha256 = crypto_sha256(der, c->server_cert_sha256) == 0;
 }
 
@@ -329,6 +340,7 @@ static tls_io_t plain_write(tls_conn_t *c, const uint8_t *b, size_t n, hs_ns_t d
         ssize_t r = sock_send(c, b, n, &e);
         if (r > 0) {
             sha256_stream_update(&c->tx, b, (size_t)r);
+            c->last_write_done += (size_t)r;
             b += r;
             n -= (size_t)r;
             continue;
@@ -430,12 +442,14 @@ tls_io_t tls_conn_handshake(tls_conn_t *c, hs_ns_t deadline)
 tls_io_t tls_conn_write(tls_conn_t *c, const void *p, size_t n, hs_ns_t deadline)
 {
     const uint8_t *b = p;
+    c->last_write_done = 0;
     if (c->plain)
         return plain_write(c, b, n, deadline);
     while (n) {
         ssize_t rc = gnutls_record_send(c->s, b, n);
         if (rc > 0) {
             sha256_stream_update(&c->tx, b, (size_t)rc);
+            c->last_write_done += (size_t)rc;
             b += rc;
             n -= (size_t)rc;
             continue;

@@ -57,10 +57,12 @@ typedef struct tls_conn {
     /* What crossed above TLS (plain: above TCP), per direction, as the engine saw it: the
      * claim the wire check holds against the decrypted capture. */
     sha256_stream_t tx, rx;
+    size_t last_write_done; /* bytes the last tls_conn_write got out, even if it then failed */
     uint8_t client_randoms[TLS_CAP_HANDSHAKES][32]; /* one per handshake attempted */
     unsigned n_client_randoms;
     bool have_server_cert_sha256;
-    uint8_t server_cert_sha256[HS_SHA256_LEN]; /* SHA-256 of the leaf DER the server showed */
+    uint8_t server_cert_sha256[HS_SHA256_LEN]; /* SHA-256 of the TLS server's leaf (DER): the
+                                                * peer's, or ours when we are the server */
     char priority[600];
     char err[256];
 } tls_conn_t;

@@ -5,6 +5,12 @@ One engine process for the whole batch (the engine runs scenarios concurrently w
 what keeps the suite fast; starting tor once per scenario would cost more than the scenarios.
 The results file is written by the engine alone, appended and flushed per scenario, so whatever
 happens here (engine crash, timeout, Ctrl-C) the lines already written stay on disk.
+
+Wire truth (hsprobe.wire): the batch is captured by ONE tcpdump on lo (port of the target),
+started after the peer is ready and before the engine, stopped after the engine.  Right after
+the batch, before anything reads its results, the capture is decrypted (one tshark pass) and
+every result line of the batch is checked against it; results.jsonl is rewritten atomically with
+each line's "wire" object (a wire error turns the verdict into "error").
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from hsprobe import netns
+from hsprobe import wire as wirecheck
 from hsprobe.peerdesc import PeerDescriptor
 from hsprobe.peers import ManagedPeer, PeerError
 from hsprobe.results import ResultLine, count_lines, read_results
@@ -50,6 +57,9 @@ class BatchOutcome:
     elapsed_s: float = 0.0
     by_id: dict[str, ResultLine] = field(default_factory=dict)
     stray: list[ResultLine] = field(default_factory=list)  # lines naming no scenario of ours
+    wire_enabled: bool = True
+    capture: Optional[dict] = None       # tcpdump facts (CaptureStats.as_dict, path relative)
+    wire: Optional[dict] = None          # the wire check's summary: counts, seconds, errors
 
     def engine_stderr_tail(self, lines: int = 15) -> str:
         if not self.engine_stderr:
@@ -87,28 +97,40 @@ class BatchOutcome:
 
 def run_batch(desc: PeerDescriptor, launcher_role: str, files: Sequence[Path],
               ids: Sequence[str], report_dir: Path, jobs: int, timeout_s: float,
-              seed: Optional[int] = None, extra_args: Sequence[str] = ()) -> BatchOutcome:
-    """Start `desc` in `launcher_role`, run `files` against it, stop it.  Never raises for
-    anything the target or engine does: failures end up in the returned BatchOutcome."""
+              seed: Optional[int] = None, extra_args: Sequence[str] = (),
+              wire: bool = True) -> BatchOutcome:
+    """Start `desc` in `launcher_role`, run `files` against it (captured, unless wire=False),
+    stop it, check the batch's results against the capture.  Never raises for anything the
+    target or engine does: failures end up in the returned BatchOutcome."""
     results = report_dir / "results.jsonl"
     out = BatchOutcome(peer=desc.name, launcher_role=launcher_role, ids=list(ids),
-                       results_path=results)
+                       results_path=results, wire_enabled=wire)
     netns.assert_private_netns()  # a target must never start where it can reach the network
     report_dir.mkdir(parents=True, exist_ok=True)
     run_dir = report_dir / "peers" / f"{desc.name}-{launcher_role}"
     out.first_line = count_lines(results) + 1
     out.last_line = out.first_line - 1
+    if desc.per_scenario is not None:
+        return _run_per_scenario(desc, launcher_role, files, out, report_dir, run_dir, jobs,
+                                 timeout_s, seed, extra_args, wire)
     peer = ManagedPeer(desc.launcher, run_dir, role=launcher_role,
                        ready_timeout=desc.ready_timeout_s)
     t0 = time.monotonic()
+    cap: Optional[wirecheck.Capture] = None
+    finished = False
     try:
         try:
             facts = peer.start()
         except PeerError as e:
             out.start_error = f"could not start the {desc.name} peer: {e}"
+            finished = True
             return out
         out.peer_startup_s = peer.startup_s
         out.target = facts.addr
+        if wire:
+            cap = wirecheck.Capture(report_dir / wirecheck.capture_name(desc.name, launcher_role),
+                                    facts.port)
+            cap.start()  # a failure is recorded in cap.stats and errors every check later
         out.engine_stderr = report_dir / f"engine-{desc.name}-{launcher_role}.stderr"
         out.argv = [*engine_wrap(), str(engine_path()), "run", *map(str, files),
                     "--target", facts.addr, "--results", str(results),
@@ -120,6 +142,7 @@ def run_batch(desc: PeerDescriptor, launcher_role: str, files: Sequence[Path],
                                         stdout=subprocess.DEVNULL, stderr=err)
             except OSError as e:
                 out.start_error = f"could not start the engine: {e}"
+                finished = True
                 return out
             try:
                 out.engine_rc = proc.wait(timeout=timeout_s)
@@ -135,14 +158,100 @@ def run_batch(desc: PeerDescriptor, launcher_role: str, files: Sequence[Path],
         # refuses connections counts as dead too.
         if not peer.alive() or not _answers(facts.host, facts.port):
             out.peer_died = True
+        finished = True
     finally:
+        stats = cap.stop() if cap is not None else None
         rc = peer.stop()
         if out.peer_died:
             out.peer_rc = rc
             out.peer_log_tail = peer.log_tail(20)
-        out.elapsed_s = time.monotonic() - t0
+        out.elapsed_s = time.monotonic() - t0 - (stats.stop_s if stats else 0.0)
+        if stats is not None:
+            out.capture = {**stats.as_dict(), "path": Path(stats.path).name}
+            if finished:
+                try:
+                    _wire_check(out, report_dir, stats, facts.host, facts.port)
+                except Exception as e:  # noqa: BLE001 - unchecked lines then fail as errors
+                    out.wire = {"internal_error": f"{type(e).__name__}: {e}"}
         _collect(out)
     return out
+
+
+def _run_engine(out: BatchOutcome, timeout_s: float) -> bool:
+    """Runs out.argv with stderr to out.engine_stderr; False if it could not start."""
+    with open(out.engine_stderr, "wb") as err:
+        try:
+            proc = subprocess.Popen(out.argv, stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.DEVNULL, stderr=err)
+        except OSError as e:
+            out.start_error = f"could not start the engine: {e}"
+            return False
+        try:
+            out.engine_rc = proc.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            out.timed_out = True
+            proc.kill()  # our own child, by PID
+            out.engine_rc = proc.wait()
+        except BaseException:
+            proc.kill()
+            proc.wait()
+            raise
+    return True
+
+
+def _run_per_scenario(desc: PeerDescriptor, launcher_role: str, files: Sequence[Path],
+                      out: BatchOutcome, report_dir: Path, run_dir: Path, jobs: int,
+                      timeout_s: float, seed: Optional[int], extra_args: Sequence[str],
+                      wire: bool) -> BatchOutcome:
+    """A peer that connects to the harness: the engine listens on a fresh loopback port per
+    scenario and starts the peer itself (--peer-cmd), one fresh instance per scenario, so the
+    capture cannot be filtered to one port: it takes all TCP on lo (which, inside the private
+    namespace, is this batch's traffic) and the checker finds connections by the engine's
+    listening ports."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    t0 = time.monotonic()
+    cap: Optional[wirecheck.Capture] = None
+    stats = None
+    try:
+        if wire:
+            cap = wirecheck.Capture(report_dir / wirecheck.capture_name(desc.name, launcher_role),
+                                    None)
+            cap.start()
+        out.target = f"{desc.name} started per scenario by the engine"
+        out.engine_stderr = report_dir / f"engine-{desc.name}-{launcher_role}.stderr"
+        out.argv = [*engine_wrap(), str(engine_path()), "run", *map(str, files),
+                    "--peer-cmd", desc.peer_cmd(launcher_role), "--peer-dir", str(run_dir),
+                    "--results", str(out.results_path),
+                    "--keylog", str(report_dir / "tls-keys.log"), "--jobs", str(jobs),
+                    *(["--seed", str(seed)] if seed is not None else []), *extra_args]
+        finished = _run_engine(out, timeout_s)
+    finally:
+        stats = cap.stop() if cap is not None else None
+        out.elapsed_s = time.monotonic() - t0 - (stats.stop_s if stats else 0.0)
+    if stats is not None:
+        out.capture = {**stats.as_dict(), "path": Path(stats.path).name}
+        if finished:
+            try:
+                _wire_check(out, report_dir, stats, None, None)
+            except Exception as e:  # noqa: BLE001 - unchecked lines then fail as errors
+                out.wire = {"internal_error": f"{type(e).__name__}: {e}"}
+    _collect(out)
+    return out
+
+
+def _wire_check(out: BatchOutcome, report_dir: Path, stats, host: Optional[str],
+                port: Optional[int]) -> None:
+    """Check the batch's result lines against its capture and rewrite them in place."""
+    last = count_lines(out.results_path)
+    t0 = time.monotonic()
+    res = wirecheck.check_batch(report_dir, stats, report_dir / Path(stats.path).name, port,
+                                host, out.first_line, last, out.peer, out.launcher_role)
+    statuses = [res.status(n) for n in res.checks]
+    out.wire = {"checked": len(statuses), "ok": statuses.count("ok"),
+                "error": len(statuses) - statuses.count("ok"),
+                "batch_errors": res.batch_errors, "internal_error": res.internal_error,
+                "seconds": {k: round(v, 4) for k, v in res.seconds.items()},
+                "added_s": round(stats.stop_s + time.monotonic() - t0, 4)}
 
 
 def _answers(host: str, port: int) -> bool:

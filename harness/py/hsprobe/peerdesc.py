@@ -9,6 +9,13 @@ scenario role by playing the opposite part, and its launcher is started in that 
     [serves]
     initiator = "responder"         # scenario role = --role given to the launcher
 
+A peer that connects to the harness (a tor client using the harness as its bridge) cannot be
+started once for the whole batch: it must be started per scenario, after the engine listens, with
+the port.  Such a peer says so, and the engine starts it (`hsprobe run --peer-cmd`):
+
+    per_scenario = "--bridge {addr} --fingerprint {fp}"   # launcher arguments; the engine
+                                                          # substitutes {addr} {port} {fp} {ed}
+
 The descriptor is strict (unknown keys are errors) because a typo here would silently drop
 scenarios from the gate.
 """
@@ -29,7 +36,7 @@ __all__ = ["PeerConfigError", "PeerDescriptor", "DEFAULT_PEERS_ROOT", "available
 DEFAULT_PEERS_ROOT = REPO_ROOT / "peers"
 DESCRIPTOR = "peer.toml"
 SCENARIO_ROLES = ("initiator", "responder", "mitm")
-_KEYS = {"description", "protocols", "launcher", "ready_timeout_s", "serves"}
+_KEYS = {"description", "protocols", "launcher", "ready_timeout_s", "serves", "per_scenario"}
 
 
 class PeerConfigError(ValueError):
@@ -45,6 +52,16 @@ class PeerDescriptor:
     launcher: Path
     ready_timeout_s: float
     serves: Mapping[str, str]  # scenario role -> launcher --role
+    per_scenario: str | None = None  # launcher arguments when the engine starts it per scenario
+
+    def peer_cmd(self, launcher_role: str) -> str:
+        """The `hsprobe run --peer-cmd` value for a per-scenario peer (words split on spaces,
+        so the launcher path must not contain any)."""
+        if " " in str(self.launcher):
+            raise PeerConfigError(f"{self.launcher}: a per-scenario launcher path cannot "
+                                  "contain spaces")
+        return (f"{self.launcher} --run-dir {{dir}} --role {launcher_role} "
+                f"{self.per_scenario or ''}").strip()
 
     @property
     def baseline_path(self) -> Path:
@@ -102,5 +119,9 @@ def load_peer(name: str, root: Path = DEFAULT_PEERS_ROOT) -> PeerDescriptor:
     desc = data.get("description", "")
     if not isinstance(desc, str):
         raise bad("`description` must be a string")
+    per = data.get("per_scenario")
+    if per is not None and not isinstance(per, str):
+        raise bad("`per_scenario` must be a string of launcher arguments")
     return PeerDescriptor(name=name, dir=d, description=desc, protocols=tuple(protocols),
-                          launcher=launcher, ready_timeout_s=float(timeout), serves=dict(serves))
+                          launcher=launcher, ready_timeout_s=float(timeout), serves=dict(serves),
+                          per_scenario=per)

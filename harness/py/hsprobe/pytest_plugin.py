@@ -14,6 +14,13 @@ result line against the schema and compares the verdict with peers/<peer>/baseli
     ok-pass -> passed     ok-xfail -> xfailed (baseline reason)    ok-unsupported -> skipped
     FAIL, XPASS (stale baseline), MISSING (no entry) -> failed      ERROR -> error (setup)
 
+Every batch is captured and its results checked against the wire (hsprobe.wire) before any
+item reads them.  A result whose wire check failed is an ERROR whatever the engine concluded:
+its text carries the failed checks and diffs, and the engine's own verdict is shown but never
+compared with the baseline (a transcript that disagrees with the wire proves nothing).
+`--hsprobe-wire off` skips capture and checks; it exists for the plugin's own tests with a fake
+engine, and the gate never uses it.
+
 plus one `baseline[<peer>]` item per peer that fails on an unreadable baseline or on entries
 naming no scenario.  At the end the run directory (reports/<UTC stamp>/ unless
 --hsprobe-report) gets run.json, report.html and summary.txt (hsprobe.report), and with
@@ -37,7 +44,7 @@ from hsprobe.batch import BatchOutcome, run_batch
 from hsprobe.peerdesc import DEFAULT_PEERS_ROOT, PeerConfigError, PeerDescriptor, load_peer
 from hsprobe.peers import REPO_ROOT
 from hsprobe.pytest_netns import enter_private_netns
-from hsprobe.results import evidence_summary, failed_step_text, outcome_text
+from hsprobe.results import evidence_summary, failed_step_text, outcome_text, wire_text
 from hsprobe.scenarios import EngineError, ScenarioHeader, discover, duplicate_ids, lint
 
 STATE = pytest.StashKey["GateState"]()
@@ -63,6 +70,9 @@ def pytest_addoption(parser):
                      f"{DEFAULT_SCENARIOS_ROOT})")
     g.addoption("--hsprobe-peers", dest="hsprobe_peers", metavar="DIR",
                 help=f"peer directories (default {DEFAULT_PEERS_ROOT})")
+    g.addoption("--hsprobe-wire", dest="hsprobe_wire", choices=("on", "off"), default="on",
+                help="capture each batch and check every result against the wire (default on; "
+                     "off only for testing the plugin with a fake engine)")
     g.addoption("--hsprobe-batch-timeout", dest="hsprobe_batch_timeout", type=float,
                 default=None, metavar="S",
                 help="kill the engine after S seconds (default: from the scenarios' timeouts)")
@@ -126,6 +136,7 @@ class GateState:
         self.seed = opt.hsprobe_seed
         self.batch_timeout = opt.hsprobe_batch_timeout
         self.update_baseline = opt.hsprobe_update_baseline
+        self.wire = getattr(opt, "hsprobe_wire", "on") != "off"
         self.only_peers: Optional[list[str]] = opt.hsprobe_peer
         self._peers: dict[str, PeerDescriptor | PeerConfigError] = {}
         for name in self.only_peers or ():
@@ -254,7 +265,8 @@ class GateState:
             timeout = self.batch_timeout or (
                 60.0 + 10.0 * sum(max(1.0, i.header.timeout_ms / 1000) for i in its) / self.jobs)
             out = run_batch(desc, lrole, [i.header.file for i in its], [i.header.id for i in its],
-                            self.report_dir, jobs=self.jobs, timeout_s=timeout, seed=self.seed)
+                            self.report_dir, jobs=self.jobs, timeout_s=timeout, seed=self.seed,
+                            wire=self.wire)
             self.batches[name].append(out)
             self.write_manifest()
         return self.batches[name]
@@ -278,6 +290,16 @@ class GateState:
                              else ""))
         res = line.obj
         entry = base.get(item.header.id)
+        if batch.wire_enabled and not isinstance(res.get("wire"), dict):
+            return _error(f"result line {line.lineno} of {batch.results_path} for "
+                          f"{item.header.id} was not checked against the wire (no capture check "
+                          "result), so it cannot be trusted\n" + _wire_batch_text(batch))
+        if isinstance(res.get("wire"), dict) and res["wire"].get("status") == "error":
+            cls = bl.Classification(bl.Kind.ERROR, "wire check failed: the engine's claims "
+                                    "disagree with the capture (engine verdict "
+                                    f"{res.get('engine_verdict', '?')}, not compared with the "
+                                    "baseline)")
+            return ItemVerdict(cls, res, entry, _describe(item, cls, res, batch, line.lineno))
         cls = bl.classify(res["verdict"], entry)
         text = _describe(item, cls, res, batch, line.lineno)
         return ItemVerdict(cls, res, entry, text)
@@ -320,6 +342,9 @@ class GateState:
             return
         self.write_manifest()
         paths = report.write_report(self.report_dir)
+        wire_line = report.wire_summary_line(self.report_dir)
+        if wire_line:
+            self.summary_lines.append(f"hsprobe {wire_line.strip()}")
         self.summary_lines.append(f"hsprobe report: {paths['html']}")
         self.summary_lines.append(f"hsprobe summary: {paths['summary']}")
         if self.update_baseline:
@@ -343,6 +368,15 @@ def _error(text: str) -> ItemVerdict:
     return ItemVerdict(bl.Classification(bl.Kind.ERROR, text), None, None, text)
 
 
+def _wire_batch_text(batch: BatchOutcome) -> str:
+    w = batch.wire or {}
+    bits = [f"capture: {batch.capture.get('path') if batch.capture else 'none'}"]
+    bits += w.get("batch_errors") or []
+    if w.get("internal_error"):
+        bits.append(f"wire check failed internally: {w['internal_error']}")
+    return "\n".join(bits)
+
+
 def _describe(item: "ScenarioItem", cls: bl.Classification, res: dict, batch: BatchOutcome,
               lineno: int) -> str:
     h = item.header
@@ -350,6 +384,9 @@ def _describe(item: "ScenarioItem", cls: bl.Classification, res: dict, batch: Ba
              f"requirement ({h.spec}, {h.level}): {' '.join(h.requirement.split())}",
              f"verdict {res['verdict']}: {res['message']}",
              f"outcome: {outcome_text(res)}"]
+    wire = res.get("wire")
+    if isinstance(wire, dict):
+        lines.extend(wire_text(wire, res.get("engine_verdict")).splitlines())
     step = failed_step_text(res)
     if step:
         lines.append(f"failed step: {step}")

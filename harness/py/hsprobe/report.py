@@ -28,7 +28,7 @@ from hsprobe.results import (ResultLine, failed_step_text, outcome_text, read_re
 
 __all__ = ["MANIFEST", "MANIFEST_SCHEMA", "Run", "Cell", "load_run", "render_html",
            "render_summary", "write_report", "observed_verdicts", "baseline_to_json",
-           "batch_to_json", "COLOURS"]
+           "batch_to_json", "COLOURS", "wire_summary_line"]
 
 MANIFEST = "run.json"
 MANIFEST_SCHEMA = "hsprobe.run/1"
@@ -57,7 +57,9 @@ def batch_to_json(b) -> dict:
             "engine_rc": b.engine_rc, "timed_out": b.timed_out, "start_error": b.start_error,
             "peer_died": b.peer_died, "peer_rc": b.peer_rc, "peer_log_tail": b.peer_log_tail,
             "peer_startup_s": b.peer_startup_s, "elapsed_s": b.elapsed_s,
-            "engine_stderr": str(b.engine_stderr) if b.engine_stderr else None}
+            "engine_stderr": str(b.engine_stderr) if b.engine_stderr else None,
+            "wire_enabled": getattr(b, "wire_enabled", False),
+            "capture": getattr(b, "capture", None), "wire": getattr(b, "wire", None)}
 
 
 # -- model ---------------------------------------------------------------------------------------
@@ -216,6 +218,49 @@ def observed_verdicts(run_dir: Path, name: str) -> dict[str, tuple[str, str]]:
             for sid, ln in run.lines[name].items() if ln.valid}
 
 
+# -- wire check ----------------------------------------------------------------------------------
+WIRE_JSON = "wire.json"
+_PHASES = ("capture_stop", "tshark", "checks", "pcapng", "rewrite")
+
+
+def _wire_doc(run_dir: Path) -> Optional[dict]:
+    try:
+        return json.loads((Path(run_dir) / WIRE_JSON).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _wire_line(caps: list[dict]) -> str:
+    n = sum(len(c.get("scenarios", {})) for c in caps)
+    ok = sum(1 for c in caps for v in c.get("scenarios", {}).values() if v == "ok")
+    secs = {k: sum((c.get("seconds") or {}).get(k, 0.0) for c in caps) for k in _PHASES}
+    drops = sum((c.get("tcpdump") or {}).get("dropped") or 0 for c in caps)
+    batch = sum(len(c.get("batch_errors") or []) for c in caps)
+    return (f"wire check: {n} results, {ok} ok, {n - ok} error"
+            + (f" ({batch} capture problem(s), {drops} packets dropped)" if batch else "")
+            + f"; +{sum(secs.values()):.2f} s added ("
+            + ", ".join(f"{k.replace('_', ' ')} {v:.2f}" for k, v in secs.items()) + ")")
+
+
+def wire_summary_line(run_dir: Path, peer: Optional[str] = None) -> Optional[str]:
+    """One line: results checked against the wire, ok / error, and the seconds it added."""
+    doc = _wire_doc(run_dir)
+    if doc is None:
+        try:
+            manifest = json.loads((Path(run_dir) / MANIFEST).read_text())
+        except (OSError, ValueError):
+            return None
+        batches = [b for name, p in manifest.get("peers", {}).items() if peer in (None, name)
+                   for b in p.get("batches", [])]
+        if batches and all(b.get("wire_enabled") is False for b in batches):
+            return "wire check: off (--hsprobe-wire off)"
+        if any(b.get("wire_enabled") and b.get("capture") for b in batches):
+            return "wire check: NOT RECORDED (no wire.json): results were not checked"
+        return None
+    caps = [c for c in doc.get("captures", []) if peer in (None, c.get("peer"))]
+    return _wire_line(caps) if caps else None
+
+
 # -- summary.txt ---------------------------------------------------------------------------------
 MAX_LISTED = 15   # summary.txt is what `make run` prints: it has to fit one screen
 WIDTH = 118
@@ -262,6 +307,9 @@ def render_summary(run: Run, html_path: Optional[Path] = None) -> str:
                    + (f"  (no usable result: {no_result})" if no_result else ""))
         if p["baseline"]["error"]:
             out.append(f"    baseline invalid: {p['baseline']['error'].splitlines()[0]}")
+        wline = wire_summary_line(run.dir, name)
+        if wline:
+            out.append(f"    {wline}")
     out.append("")
     out.append("coverage by spec section  ([X] conforms [/] partial [ ] deviates "
                "[-] n/a [!] no verdict)")
@@ -374,6 +422,13 @@ def _evidence_html(run: Run, scn: dict, name: str) -> str:
         rows.append(("target", r["target"]))
         if r.get("negated"):
             rows.append(("negated", "yes: the last expectation was deliberately inverted"))
+        wire = r.get("wire")
+        if isinstance(wire, dict):
+            nerr = sum(1 for ch in wire["checks"] if not ch["ok"] and ch["level"] == "error")
+            rows.append(("wire check", f"{wire['status']} — {len(wire['checks'])} checks"
+                         + (f", {nerr} failed" if nerr else "")
+                         + f" (engine verdict {r.get('engine_verdict', '?')})"))
+            body += _wire_html(wire)
         for conn in r["evidence"]["connections"]:
             tls = conn["tls"]
             close = conn["close"]
@@ -394,6 +449,51 @@ def _evidence_html(run: Run, scn: dict, name: str) -> str:
     return (f'<section class="ev" id="{_anchor(scn["id"], name)}">'
             f'<h3>{_e(scn["id"])} [{_e(name)}] — {_e(scn["title"])}</h3>'
             f'<table class="kv">{kv}</table>{body}</section>')
+
+
+def _wire_html(wire: dict) -> str:
+    """The wire check next to the evidence: pcapng link, failed and informational checks with
+    their diffs, AUTHENTICATE fields, and (when the check failed) the cells the independent
+    parser framed from the wire."""
+    out = "<h4>wire check: " + _e(wire["status"]) + "</h4>"
+    if wire.get("pcapng"):
+        out += (f'<p>capture of this scenario, TLS keys embedded (opens decrypted in Wireshark): '
+                f'<a href="{_e(wire["pcapng"])}">{_e(wire["pcapng"])}</a></p>')
+    shown = [c for c in wire["checks"] if not c["ok"] or c["level"] == "info"]
+    if shown:
+        out += "<table><tr><th>check</th><th>level</th><th>detail</th></tr>"
+        for c in shown:
+            out += (f'<tr class="{"s-error" if c["level"] == "error" else ""}"><td>'
+                    f'{_e(c["name"])}</td><td>{_e(c["level"])}</td><td><pre>{_e(c["detail"])}'
+                    "</pre></td></tr>")
+        out += "</table>"
+    passed = [c["name"] for c in wire["checks"] if c["ok"] and c["level"] == "error"]
+    if passed:
+        out += f'<p class="req">passed: {_e(", ".join(passed))}</p>'
+    for conn in wire.get("connections", []):
+        out += (f"<p>connection {_e(conn['name'])}: stream {_e(conn.get('stream'))}, local port "
+                f"{_e(conn.get('local_port'))}, plaintext bytes {_e(conn.get('bytes'))}</p>")
+        for a in conn.get("authenticate", []):
+            out += (f"<table><tr><th colspan=6>AUTHENTICATE ({_e(a['dir'])}, offset "
+                    f"{a['offset']}, type {a['auth_type']})</th></tr><tr><th>field</th>"
+                    "<th>source</th><th>match</th><th>wire</th><th>wire-derived</th>"
+                    "<th>note</th></tr>")
+            for name, f in a["fields"].items():
+                out += (f"<tr><td>{_e(name)}</td><td>{_e(f.get('source', ''))}</td>"
+                        f"<td>{_e(f.get('match'))}</td><td><pre>{_e(f['wire'])}</pre></td>"
+                        f"<td><pre>{_e(f.get('derived') or '')}</pre></td>"
+                        f"<td>{_e(f.get('note', ''))}</td></tr>")
+            out += "</table>"
+        if conn.get("cells") and wire["status"] != "ok":   # the wire's own framing, to compare
+            out += ("<table><tr><th>dir</th><th>cmd</th><th>circ_id</th><th>len</th>"
+                    "<th>offset</th></tr>")
+            for c in conn["cells"]:
+                out += (f"<tr><td>{_e(c['dir'])}</td><td>{_e(c['cmd'])}</td><td>{c['circ_id']}"
+                        f"</td><td>{c['len']}</td><td>{c['offset']}</td></tr>")
+            out += "</table>"
+        for p in conn.get("parse", []):
+            out += f'<p class="req">{_e(p)}</p>'
+    return out
 
 
 def render_html(run: Run) -> str:
@@ -433,7 +533,8 @@ def render_html(run: Run) -> str:
 <style>{_CSS}</style></head><body>
 <h1>hsprobe conformance report — {_e(run.dir.name)}</h1>
 <p>started {_e(m['started'])}; {len(run.scenarios)} scenarios.
-Results: <code>results.jsonl</code>, JUnit: <code>junit.xml</code>, peer logs: <code>peers/</code>.</p>
+Results: <code>results.jsonl</code>, JUnit: <code>junit.xml</code>, peer logs: <code>peers/</code>.
+{_e(wire_summary_line(run.dir) or '')}</p>
 <table><tr><th>peer</th><th>implementation</th><th>address</th><th>baseline</th><th>gate classes</th></tr>
 {peers_html}</table>
 <p class="legend">{legend}</p>

@@ -17,7 +17,7 @@ from typing import Optional
 import jsonschema
 
 __all__ = ["SCHEMA_PATH", "ResultLine", "schema_errors", "parse_line", "read_results",
-           "evidence_summary", "outcome_text", "failed_step_text"]
+           "evidence_summary", "outcome_text", "failed_step_text", "wire_text"]
 
 SCHEMA_PATH = Path(__file__).resolve().parent / "schema" / "result.schema.json"
 
@@ -138,3 +138,24 @@ def evidence_summary(result: dict, max_cells: int = 12) -> str:
         if close:
             lines.append(f"  closed by target: {close['kind']} after {close['after_ms']:.1f} ms")
     return "\n".join(lines) if lines else "(no connections recorded)"
+
+
+def wire_text(wire: dict, engine_verdict: Optional[str] = None, max_info: int = 6) -> str:
+    """The wire check of one result, for a test report: status, every failed error-level check
+    (with its diff), the informational findings, and where the pcapng is."""
+    checks = wire.get("checks") or []
+    errors = [c for c in checks if not c["ok"] and c["level"] == "error"]
+    infos = [c for c in checks if not c["ok"] and c["level"] == "info"]
+    head = f"wire check: {wire.get('status')} ({len(checks)} checks"
+    head += f", {len(errors)} failed" if errors else ""
+    head += f"; engine verdict {engine_verdict}" if engine_verdict else ""
+    lines = [head + ")"]
+    for c in errors:
+        lines.append(f"  ERROR {c['name']}: {c['detail']}")
+    for c in infos[:max_info]:
+        lines.append(f"  info  {c['name']}: {c['detail']}")
+    if len(infos) > max_info:
+        lines.append(f"  … {len(infos) - max_info} more informational findings")
+    if wire.get("pcapng"):
+        lines.append(f"  pcapng (opens decrypted): {wire['pcapng']}")
+    return "\n".join(lines)
