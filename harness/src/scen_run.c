@@ -175,6 +175,20 @@ static step_rc_t unexpected_cell(sc_ctx_t *x, const cell_t *cell, const char *in
 
 /* ---------------------------------------------------------------------------------------- */
 
+static tls_opts_t tls_opts_of(const sc_ctx_t *x, const sc_tls_choice_t *t)
+{
+    return (tls_opts_t){
+        .version = t->version,
+        .ciphers = t->ciphers[0] ? t->ciphers : NULL,
+        .groups = t->groups[0] ? t->groups : NULL,
+        .kx = t->kx[0] ? t->kx : NULL,
+        .priority = t->priority[0] ? t->priority : NULL,
+        .keylog_path = x->env->keylog,
+    };
+}
+
+static step_rc_t handshake(sc_ctx_t *x, const sc_step_t *st, sc_conn_rt_t *c, hs_ns_t deadline);
+
 static step_rc_t do_connect(sc_ctx_t *x, const sc_step_t *st)
 {
     sc_conn_rt_t *c = &x->run->conns[st->conn];
@@ -204,18 +218,17 @@ static step_rc_t do_connect(sc_ctx_t *x, const sc_step_t *st)
         return STEP_OK;
     }
     c->tls = true;
-    tls_opts_t o = {
-        .version = st->tls.version,
-        .ciphers = st->tls.ciphers[0] ? st->tls.ciphers : NULL,
-        .groups = st->tls.groups[0] ? st->tls.groups : NULL,
-        .kx = st->tls.kx[0] ? st->tls.kx : NULL,
-        .priority = st->tls.priority[0] ? st->tls.priority : NULL,
-        .keylog_path = x->env->keylog,
-    };
+    tls_opts_t o = tls_opts_of(x, &st->tls);
     if (tls_conn_init(&c->ch.tls, fd, &o) != 0) {
         outcome(x, SO_HARNESS, "TLS set-up: %s", c->ch.tls.err);
         return STEP_ERROR;
     }
+    return handshake(x, st, c, deadline);
+}
+
+/* The TLS handshake of a connection we opened or accepted, and what its failure means. */
+static step_rc_t handshake(sc_ctx_t *x, const sc_step_t *st, sc_conn_rt_t *c, hs_ns_t deadline)
+{
     c->tls_status = tls_conn_handshake(&c->ch.tls, deadline);
     if (c->tls_status == TLS_IO_OK) {
         c->tls_ok = true;
@@ -297,35 +310,13 @@ static step_rc_t do_accept(sc_ctx_t *x, const sc_step_t *st)
         outcome(x, SO_HARNESS, "cannot build the TLS link certificate");
         return STEP_ERROR;
     }
-    tls_opts_t o = {
-        .version = l->tls.version,
-        .ciphers = l->tls.ciphers[0] ? l->tls.ciphers : NULL,
-        .groups = l->tls.groups[0] ? l->tls.groups : NULL,
-        .kx = l->tls.kx[0] ? l->tls.kx : NULL,
-        .priority = l->tls.priority[0] ? l->tls.priority : NULL,
-        .keylog_path = x->env->keylog,
-    };
+    tls_opts_t o = tls_opts_of(x, &l->tls);
     if (tls_conn_init_server(&c->ch.tls, fd, &o, bld_span(&c->server_cert),
                              x->env->identity->rsa_link) != 0) {
         outcome(x, SO_HARNESS, "TLS set-up: %s", c->ch.tls.err);
         return STEP_ERROR;
     }
-    c->tls_status = tls_conn_handshake(&c->ch.tls, hs_deadline_in_ms(within_of(x, st)));
-    if (c->tls_status == TLS_IO_OK) {
-        c->tls_ok = true;
-        tls_conn_info(&c->ch.tls, &c->tls_info);
-        return STEP_OK;
-    }
-    if (c->tls_status == TLS_IO_HARNESS) {
-        outcome(x, SO_HARNESS, "TLS: %s", c->ch.tls.err);
-        return STEP_ERROR;
-    }
-    size_t next = (size_t)(st - x->s->steps) + 1;
-    if (next < x->s->n_steps && x->s->steps[next].kind == ST_EXPECT_TLS_FAILURE)
-        return STEP_OK;
-    outcome(x, SO_TLS_FAILURE, "the target's TLS handshake with us failed: %s",
-            tls_io_str(c->tls_status));
-    return STEP_MISMATCH;
+    return handshake(x, st, c, hs_deadline_in_ms(within_of(x, st)));
 }
 
 static void keep_var(sc_ctx_t *x, int var, span_t bytes, unsigned width)

@@ -136,24 +136,9 @@ def run_batch(desc: PeerDescriptor, launcher_role: str, files: Sequence[Path],
                     "--target", facts.addr, "--results", str(results),
                     "--keylog", str(report_dir / "tls-keys.log"), "--jobs", str(jobs),
                     *(["--seed", str(seed)] if seed is not None else []), *extra_args]
-        with open(out.engine_stderr, "wb") as err:
-            try:
-                proc = subprocess.Popen(out.argv, stdin=subprocess.DEVNULL,
-                                        stdout=subprocess.DEVNULL, stderr=err)
-            except OSError as e:
-                out.start_error = f"could not start the engine: {e}"
-                finished = True
-                return out
-            try:
-                out.engine_rc = proc.wait(timeout=timeout_s)
-            except subprocess.TimeoutExpired:
-                out.timed_out = True
-                proc.kill()  # our own child, by PID
-                out.engine_rc = proc.wait()
-            except BaseException:
-                proc.kill()
-                proc.wait()
-                raise
+        if not _run_engine(out, timeout_s):
+            finished = True
+            return out
         # The launcher may not have noticed yet that its target died (it polls), so a port that
         # refuses connections counts as dead too.
         if not peer.alive() or not _answers(facts.host, facts.port):
