@@ -264,20 +264,6 @@ int cli_run(int argc, char **argv)
             return CLI_EXIT_USAGE;
         }
     }
-    char tmpdir[] = "/tmp/hsprobe-peers-XXXXXX";
-    if (peer_cmd && !peer_dir) {
-        if (!mkdtemp(tmpdir)) {
-            fprintf(stderr, "hsprobe run: cannot create a peer directory: %s\n", strerror(errno));
-            return CLI_EXIT_HARNESS;
-        }
-        peer_dir = tmpdir;
-        fprintf(stderr, "hsprobe run: peer directories under %s\n", peer_dir);
-    }
-    if (peer_dir && mkdir(peer_dir, 0700) != 0 && errno != EEXIST) {
-        fprintf(stderr, "hsprobe run: --peer-dir %s: %s\n", peer_dir, strerror(errno));
-        return CLI_EXIT_USAGE;
-    }
-    env.peer_dir = peer_dir;
     cli_scen_set_t set;
     if (cli_scen_load(argc - optind, argv + optind, "run", &set) != 0) {
         cli_scen_free(&set);
@@ -290,6 +276,30 @@ int cli_run(int argc, char **argv)
         cli_scen_free(&set);
         return CLI_EXIT_USAGE;
     }
+    for (size_t i = 0; !target && i < set.n; i++) {
+        if (set.sc[i].role != SC_ROLE_RESPONDER) {
+            fprintf(stderr, "hsprobe run: %s (role %s) needs --target HOST:PORT\n",
+                    set.sc[i].file, sc_role_name(set.sc[i].role));
+            cli_scen_free(&set);
+            return CLI_EXIT_USAGE;
+        }
+    }
+    char tmpdir[] = "/tmp/hsprobe-peers-XXXXXX";
+    if (peer_cmd && !peer_dir) {
+        if (!mkdtemp(tmpdir)) {
+            fprintf(stderr, "hsprobe run: cannot create a peer directory: %s\n", strerror(errno));
+            cli_scen_free(&set);
+            return CLI_EXIT_HARNESS;
+        }
+        peer_dir = tmpdir;
+        fprintf(stderr, "hsprobe run: peer directories under %s\n", peer_dir);
+    }
+    if (peer_dir && mkdir(peer_dir, 0700) != 0 && errno != EEXIST) {
+        fprintf(stderr, "hsprobe run: --peer-dir %s: %s\n", peer_dir, strerror(errno));
+        cli_scen_free(&set);
+        return CLI_EXIT_USAGE;
+    }
+    env.peer_dir = peer_dir;
     FILE *out = stdout;
     if (results && !(out = fopen(results, "a"))) {
         fprintf(stderr, "hsprobe run: cannot open %s: %s\n", results, strerror(errno));

@@ -47,10 +47,11 @@ const char *sc_outcome_name(sc_outcome_t o)
 
 bool scen_needs_identity(const scenario_t *s)
 {
+    if (s->role != SC_ROLE_INITIATOR)
+        return true; /* the TLS server certificate is our identity's */
     for (size_t i = 0; i < s->n_steps; i++)
-        if (s->role != SC_ROLE_INITIATOR ||
-            (s->steps[i].kind == ST_SEND && (s->steps[i].cmd == CELL_CERTS ||
-                                              s->steps[i].cmd == CELL_AUTHENTICATE)))
+        if (s->steps[i].kind == ST_SEND &&
+            (s->steps[i].cmd == CELL_CERTS || s->steps[i].cmd == CELL_AUTHENTICATE))
             return true;
     return false;
 }
@@ -189,16 +190,23 @@ static tls_opts_t tls_opts_of(const sc_ctx_t *x, const sc_tls_choice_t *t)
 
 static step_rc_t handshake(sc_ctx_t *x, const sc_step_t *st, sc_conn_rt_t *c, hs_ns_t deadline);
 
+/* Buffers for a connection about to open (connect or accept); it is freed at the end either way. */
+static bool conn_start(sc_ctx_t *x, sc_conn_rt_t *c)
+{
+    c->started = true;
+    if (link_chan_init(&c->ch) != 0) {
+        outcome(x, SO_HARNESS, "out of memory");
+        return false;
+    }
+    return true;
+}
+
 static step_rc_t do_connect(sc_ctx_t *x, const sc_step_t *st)
 {
     sc_conn_rt_t *c = &x->run->conns[st->conn];
     hs_ns_t deadline = hs_deadline_in_ms(within_of(x, st));
-    if (link_chan_init(&c->ch) != 0) {
-        c->started = true;
-        outcome(x, SO_HARNESS, "out of memory");
+    if (!conn_start(x, c))
         return STEP_ERROR;
-    }
-    c->started = true;
     int fd = -1;
     char err[200];
     hs_ns_t t = hs_mono_ns();
@@ -279,12 +287,8 @@ static step_rc_t do_accept(sc_ctx_t *x, const sc_step_t *st)
         outcome(x, SO_HARNESS, "the responder role needs the harness identity");
         return STEP_ERROR;
     }
-    if (link_chan_init(&c->ch) != 0) {
-        c->started = true;
-        outcome(x, SO_HARNESS, "out of memory");
+    if (!conn_start(x, c))
         return STEP_ERROR;
-    }
-    c->started = true;
     int fd = -1;
     char why[1800];
     hs_ns_t t = hs_mono_ns();

@@ -125,7 +125,8 @@ typedef struct sc_run {
 /* Runs s.  Always fills run (free it with scen_run_free, after reading the evidence). */
 void scen_run(const scenario_t *s, const sc_env_t *env, sc_run_t *run);
 void scen_run_free(sc_run_t *run);
-/* True if any step of s sends CERTS or AUTHENTICATE (the run then needs env->identity). */
+/* True if s sends CERTS or AUTHENTICATE, or plays the TLS server (the run then needs
+ * env->identity). */
 bool scen_needs_identity(const scenario_t *s);
 /* Now, UTC, as 2026-11-21T08:33:45Z (a result's "started"). */
 void scen_utc_now(char *buf, size_t n);

@@ -410,16 +410,14 @@ static void tls_note_warning(tls_conn_t *c)
     c->warning_alerts++;
 }
 
-tls_io_t tls_conn_handshake(tls_conn_t *c, hs_ns_t deadline)
+static tls_io_t handshake_loop(tls_conn_t *c, hs_ns_t deadline)
 {
     for (;;) {
         int rc = gnutls_handshake(c->s);
         if (rc == GNUTLS_E_SUCCESS) {
             c->established = true;
-            note_handshake(c);
             return TLS_IO_OK;
         }
-        note_handshake(c); /* the ClientHello has gone: a failed handshake is on the wire too */
         if (rc == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED) {
             tls_io_t w = tls_wait(c, deadline);
             if (w != TLS_IO_OK) {
@@ -437,6 +435,13 @@ tls_io_t tls_conn_handshake(tls_conn_t *c, hs_ns_t deadline)
             continue;
         return tls_classify(c, rc);
     }
+}
+
+tls_io_t tls_conn_handshake(tls_conn_t *c, hs_ns_t deadline)
+{
+    tls_io_t st = handshake_loop(c, deadline);
+    note_handshake(c); /* failed or not: the ClientHello went out, the capture has it */
+    return st;
 }
 
 tls_io_t tls_conn_write(tls_conn_t *c, const void *p, size_t n, hs_ns_t deadline)
@@ -544,16 +549,11 @@ void tls_conn_close(tls_conn_t *c, hs_ns_t deadline)
     sha256_stream_finish(&c->rx);
 }
 
-tls_io_t tls_conn_renegotiate(tls_conn_t *c, hs_ns_t deadline, uint8_t *app, size_t app_cap,
-                              size_t *app_len)
+static tls_io_t renegotiate_loop(tls_conn_t *c, hs_ns_t deadline, uint8_t *app,
+                                 size_t app_cap, size_t *app_len)
 {
-    if (c->plain || !c->established) {
-        snprintf(c->err, sizeof(c->err), "no established TLS session to renegotiate");
-        return TLS_IO_HARNESS;
-    }
     for (;;) {
         int rc = gnutls_handshake(c->s);
-        note_handshake(c);
         if (rc == GNUTLS_E_SUCCESS) {
             c->renegotiations++;
             return TLS_IO_OK;
@@ -587,6 +587,18 @@ tls_io_t tls_conn_renegotiate(tls_conn_t *c, hs_ns_t deadline, uint8_t *app, siz
             continue;
         return tls_classify(c, rc);
     }
+}
+
+tls_io_t tls_conn_renegotiate(tls_conn_t *c, hs_ns_t deadline, uint8_t *app, size_t app_cap,
+                              size_t *app_len)
+{
+    if (c->plain || !c->established) {
+        snprintf(c->err, sizeof(c->err), "no established TLS session to renegotiate");
+        return TLS_IO_HARNESS;
+    }
+    tls_io_t st = renegotiate_loop(c, deadline, app, app_cap, app_len);
+    note_handshake(c); /* refused or not, a second ClientHello crossed */
+    return st;
 }
 
 void tls_conn_info(tls_conn_t *c, tls_info_t *out)

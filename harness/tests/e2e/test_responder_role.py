@@ -18,6 +18,19 @@ SCEN = ROOT / "scenarios" / "tor" / "responder"
 PEER_CMD = f"{ROOT}/peers/tor-client/run --run-dir {{dir}} --bridge {{addr}} --fingerprint {{fp}}"
 
 
+def _type1_sha256(cell: bytes) -> str:
+    """SHA-256 of the type-1 certificate in a CERTS cell with a 4-byte circ id header."""
+    import hashlib
+    body = cell[7:]
+    n, off = body[0], 1
+    for _ in range(n):
+        ctype, clen = body[off], int.from_bytes(body[off + 1:off + 3], "big")
+        if ctype == 1:
+            return hashlib.sha256(body[off + 3:off + 3 + clen]).hexdigest()
+        off += 3 + clen
+    raise AssertionError("no type-1 certificate")
+
+
 def _run(run_hsprobe, tmp_path, names, extra=()):
     res = tmp_path / "r.jsonl"
     r = run_hsprobe(["run", *[SCEN / n for n in names], "--peer-cmd", PEER_CMD, "--peer-dir",
@@ -32,6 +45,12 @@ def test_good_chain_opens_and_the_client_says_why(run_hsprobe, tmp_path):
     assert good["verdict"] == "pass" and good["outcome"]["cmd"] == "CREATE_FAST"
     conn = good["evidence"]["connections"][0]
     assert [c["cmd"] for c in conn["cells"]][:2] == ["VERSIONS", "VERSIONS"]
+    # As the TLS server the engine still names the client's hello (never the all-zero random a
+    # server sees before reading it) and the certificate it presented: the wire check needs both.
+    assert conn["client_randoms"] and all(r != "00" * 32 for r in conn["client_randoms"])
+    der = next(bytes.fromhex(c["hex"]) for c in conn["cells"] if c["cmd"] == "CERTS")
+    assert "server_cert_sha256" in conn
+    assert _type1_sha256(der) == conn["server_cert_sha256"], "CERTS type 1 is not the TLS cert"
     fp = good["identity"]["rsa_sha1"]
     log = (tmp_path / "peers" / good["id"] / "info.log").read_text(errors="replace")
     assert re.search(rf"RSA_ID={fp}: Authenticated it with RSA and Ed25519", log), log[-2000:]
@@ -60,3 +79,10 @@ def test_a_client_that_never_connects_is_an_error_with_its_log(run_hsprobe, tmp_
 def test_listen_refuses_a_non_loopback_address(run_hsprobe, tmp_path):
     r = run_hsprobe(["run", SCEN / "client-opens-with-good-chain.scn", "--listen", "10.1.2.3:9000"])
     assert r.rc == 2 and "loopback" in r.stderr, r.describe()
+
+
+def test_initiator_scenarios_still_need_a_target(run_hsprobe, tmp_path):
+    r = run_hsprobe(["run", ROOT / "scenarios/tor/versions/obsolete-only.scn", "--peer-cmd",
+                     PEER_CMD, "--peer-dir", tmp_path / "p"])
+    assert r.rc == 2 and "needs --target" in r.stderr, r.describe()
+    assert not (tmp_path / "p").exists(), "nothing is created for a refused run"

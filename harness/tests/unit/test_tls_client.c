@@ -13,6 +13,7 @@
 
 #include "crypto_rsa.h"
 #include "crypto_x509.h"
+#include "link_channel.h"
 #include "tls_conn.h"
 
 #include <errno.h>
@@ -799,6 +800,35 @@ START_TEST(test_version_option)
 }
 END_TEST
 
+/* The transcript lists only what went out, and the stream digest covers exactly that: a write
+ * to a peer that is gone records nothing (the wire check holds the engine to this). */
+START_TEST(test_channel_records_only_what_was_written)
+{
+    int sv[2];
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
+    link_chan_t ch;
+    ck_assert_int_eq(link_chan_init(&ch), 0);
+    tls_conn_init_plain(&ch.tls, sv[0]);
+    static const uint8_t bytes[] = "\x00\x00\x07\x00\x02\x00\x04";
+    ck_assert_int_eq(link_chan_send_raw(&ch, span_of(bytes, 7), hs_deadline_in_ms(500)), LINK_OK);
+    ck_assert_uint_eq(ch.n_recs, 1);
+    ck_assert_uint_eq(ch.tls.tx.bytes, 7);
+    uint8_t got[7], want[32], have[32];
+    ck_assert_int_eq(read(sv[1], got, sizeof got), 7);
+    ck_assert_int_eq(crypto_sha256(span_of(bytes, 7), want), 0);
+    ck_assert_int_eq(sha256_stream_peek(&ch.tls.tx, have), 0);
+    ck_assert_mem_eq(have, want, 32);
+    close(sv[1]); /* the target goes away */
+    link_io_t st = link_chan_send_raw(&ch, span_of(bytes, 7), hs_deadline_in_ms(500));
+    ck_assert_msg(st == LINK_CLOSED || st == LINK_RESET, "write to a closed peer: %s",
+                  link_io_str(st));
+    ck_assert_uint_eq(ch.n_recs, 1);       /* the failed write is not in the transcript */
+    ck_assert_uint_eq(ch.tls.tx.bytes, 7); /* nor in the stream digest */
+    ck_assert_uint_eq(ch.sent_log.len, 7);
+    link_chan_free(&ch, hs_deadline_in_ms(100));
+}
+END_TEST
+
 Suite *suite_tls_client(void)
 {
     Suite *s = suite_create("tls_client");
@@ -818,6 +848,7 @@ Suite *suite_tls_client(void)
     tcase_add_test(t, test_init_bad_priority);
     tcase_add_test(t, test_init_other_failures);
     tcase_add_test(t, test_version_option);
+    tcase_add_test(t, test_channel_records_only_what_was_written);
     suite_add_tcase(s, t);
     return s;
 }

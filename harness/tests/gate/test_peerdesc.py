@@ -1,0 +1,37 @@
+"""Peer descriptors (hsprobe.peerdesc): the per-scenario peer command the engine is given."""
+import shutil
+from pathlib import Path
+
+import pytest
+
+from hsprobe.peerdesc import DEFAULT_PEERS_ROOT, PeerConfigError, load_peer
+
+
+def test_tor_client_is_started_per_scenario_with_the_bridge_and_fingerprint():
+    d = load_peer("tor-client")
+    assert d.can_serve("responder", "tor-link") and not d.can_serve("initiator", "tor-link")
+    cmd = d.peer_cmd(d.serves["responder"])
+    assert cmd.split() == [str(d.launcher), "--run-dir", "{dir}", "--role", "initiator",
+                           "--bridge", "{addr}", "--fingerprint", "{fp}"]
+    assert load_peer("tor-relay").per_scenario is None  # started once per batch
+
+
+def _copy(tmp_path: Path, extra: str) -> Path:
+    root = tmp_path / "peers"
+    shutil.copytree(DEFAULT_PEERS_ROOT / "tor-client", root / "tc")
+    toml = root / "tc" / "peer.toml"
+    toml.write_text(toml.read_text().replace('per_scenario = "--bridge {addr} --fingerprint {fp}"',
+                                              extra))
+    return root
+
+
+def test_per_scenario_must_be_a_string(tmp_path):
+    root = _copy(tmp_path, "per_scenario = 3")
+    with pytest.raises(PeerConfigError, match="per_scenario"):
+        load_peer("tc", root)
+
+
+def test_a_launcher_path_with_spaces_cannot_be_a_peer_command(tmp_path):
+    root = _copy(tmp_path / "with space", 'per_scenario = "--bridge {addr}"')
+    with pytest.raises(PeerConfigError, match="spaces"):
+        load_peer("tc", root).peer_cmd("initiator")
