@@ -5,7 +5,7 @@
 # (see harness/py/hsprobe/netns.py).
 
 CC      ?= gcc
-PKGS    := gnutls
+PKGS    := gnutls nettle
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 \
                -Wstrict-prototypes -Wmissing-prototypes -Wvla -g \
                $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -56,7 +56,7 @@ $(eval $(call flavour,build-asan,asan))
 
 # Installs what the build and the tests need; skips what is present.  A policy-rc.d guard stops
 # Debian's tor package from starting a system tor (which would dial the public network).
-DEB_PKGS := build-essential pkg-config libgnutls28-dev gnutls-bin check libsubunit-dev tor \
+DEB_PKGS := build-essential pkg-config libgnutls28-dev nettle-dev gnutls-bin check libsubunit-dev tor \
             tcpdump tshark iproute2 util-linux python3 python3-pytest python3-cryptography \
             python3-jsonschema chromium python3-pil
 deps:

@@ -10,6 +10,7 @@
 #include "cli_scen.h"
 #include "crypto_identity_store.h"
 #include "hs_clock.h"
+#include "hs_rand.h"
 #include "out_result.h"
 
 #include <errno.h>
@@ -85,11 +86,25 @@ typedef struct job {
 
 /* The child: run one scenario, send its JSON line down the pipe, report the verdict in the
  * exit status (bit 3: the target refused the connection). */
-static void child(const scenario_t *s, const sc_env_t *env, int fd)
+static void child(const scenario_t *s, const sc_env_t *shared_env, int fd)
 {
+    hs_rand_after_fork();
     sc_run_t *run = malloc(sizeof(*run));
     if (!run)
         _exit(70);
+    /* A relay reuses an open channel to an identity it knows instead of connecting again, so
+     * scenarios that make a relay extend to us would share (and close) each other's
+     * connections if they shared an identity: each gets a fresh one. */
+    sc_env_t own = *shared_env;
+    const sc_env_t *env = &own;
+    relay_identity_t fresh;
+    memset(&fresh, 0, sizeof(fresh));
+    if (scen_makes_relay_extend(s)) {
+        if (identity_generate(&fresh, 1024) != 0 ||
+            identity_fingerprints(&fresh, own.id_rsa_fp, own.id_ed_b64) != 0)
+            _exit(70);
+        own.identity = &fresh;
+    }
     scen_run(s, env, run);
     char *text = NULL;
     size_t len = 0;
@@ -102,6 +117,7 @@ static void child(const scenario_t *s, const sc_env_t *env, int fd)
                  (run->ever_connected ? 16 : 0);
     scen_run_free(run);
     free(run);
+    identity_free(&fresh);
     size_t off = 0;
     while (off < len) {
         ssize_t w = write(fd, text + off, len - off);

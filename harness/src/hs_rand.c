@@ -51,3 +51,8 @@ int hs_rand_bytes(void *out, size_t n)
     }
     return 0;
 }
+
+void hs_rand_after_fork(void)
+{
+    gnutls_rnd_refresh();
+}

@@ -13,5 +13,8 @@
 int hs_rand_bytes(void *out, size_t n) HS_MUST_CHECK;
 void hs_rand_seed(uint64_t seed, const char *label);
 void hs_rand_unseed(void);
+/* Call first thing in a forked child: GnuTLS's generators would otherwise continue from the
+ * parent's state, so sibling children drew the same bytes (observed: identical RSA keys). */
+void hs_rand_after_fork(void);
 
 #endif

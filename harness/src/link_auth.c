@@ -84,7 +84,7 @@ static int responder_ids(link_chan_t *ch, int64_t now, auth_claim_t *c, char *er
     return rc;
 }
 
-static int our_cid(const relay_identity_t *id, uint8_t cid[32])
+int link_auth_rsa_id_sha256(const relay_identity_t *id, uint8_t cid[32])
 {
     gnutls_pubkey_t pub;
     uint8_t sha1[HS_SHA1_LEN];
@@ -140,7 +140,7 @@ int link_auth_derive(link_chan_t *ch, const relay_identity_t *id, int64_t now,
         return -1;
     }
     uint8_t v[32];
-    if (our_cid(id, v) != 0) {
+    if (link_auth_rsa_id_sha256(id, v) != 0) {
         snprintf(err, errlen, "cannot hash our RSA identity key");
         return -1;
     }

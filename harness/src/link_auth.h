@@ -46,6 +46,9 @@ typedef struct auth_claim {
     auth_src_t src[AF_COUNT];
 } auth_claim_t;
 
+/* SHA-256 of our RSA identity key's PKCS#1 DER: CID when we initiate, SID when we answer. */
+int link_auth_rsa_id_sha256(const relay_identity_t *id, uint8_t out[32]) HS_MUST_CHECK;
+
 /* Fills every field of claim->type that the channel allows (SIG excluded: sign last, after
  * the caller's overrides).  -1 with err set on a harness fault. */
 int link_auth_derive(link_chan_t *ch, const relay_identity_t *id, int64_t now,

@@ -23,6 +23,11 @@
 #define SC_CAP_FILE (256u * 1024u) /* a scenario file larger than this is refused */
 #define SC_DEFAULT_TIMEOUT_MS 2000
 
+/* Pseudo-commands a step may name besides the cell commands 0-255: relay messages that travel
+ * inside a RELAY / RELAY_EARLY cell on a circuit the engine keyed (crypto_relay.h). */
+#define SC_CMD_EXTEND2 (256 + 14)
+static inline bool sc_cmd_is_relay_msg(int cmd) { return cmd >= 256; }
+
 typedef enum sc_role { SC_ROLE_INITIATOR, SC_ROLE_RESPONDER, SC_ROLE_MITM } sc_role_t;
 const char *sc_role_name(sc_role_t r);
 
@@ -127,6 +132,18 @@ typedef enum sc_field {
     F_A_TLSSECRETS,
     F_A_RAND,
     F_A_SIG,
+    /* EXTEND2 (a relay message sent on a CREATE_FAST circuit) and what the extension carries */
+    F_X_ADDR,
+    F_X_PORT,
+    F_X_ID,
+    F_X_ED,
+    F_HTYPE,
+    F_HDATA,
+    F_EARLY,
+    F_RCMD,     /* expect RELAY: the relay command of the decrypted, recognised payload */
+    /* expect AUTHENTICATE from an initiator (responder role): verified against the channel */
+    F_VERIFIED,
+    F_MISMATCH,
     F_COUNT,
 } sc_field_t;
 const char *sc_field_name(sc_field_t f);

@@ -14,6 +14,9 @@
 #include "wire_certs.h"
 #include "wire_circ.h"
 #include "wire_netinfo.h"
+#include "wire_relay.h"
+#include "crypto_rsa.h"
+#include "link_auth.h"
 #include "wire_versions.h"
 
 #include <netinet/in.h>
@@ -368,6 +371,18 @@ static int build_body(const sc_step_t *st, const sc_env_t *env, sc_conn_rt_t *c,
         return 0;
     }
     case CELL_DESTROY: destroy_build(body, (uint8_t)int_or(st, F_REASON, 0)); return 0;
+    case CELL_CREATED2: {
+        /* The relay relays it back as EXTENDED2 without reading it: any HDATA completes the
+         * extension as far as the relay is concerned. */
+        uint8_t h[RELAY_DATA_MAX];
+        f = field(st, F_HDATA);
+        sc_bytes_t rnd = { .random = true, .len = 64 }; /* an ntor reply's length */
+        const sc_bytes_t *hb = f ? &f->v.bytes : &rnd;
+        if (hb->len > sizeof(h) || bytes_of(hb, h) != 0)
+            return -1;
+        created2_build(body, span_of(h, hb->len));
+        return 0;
+    }
     case CELL_PADDING_NEGOTIATE: {
         padding_negotiate_t pn = {
             .version = (uint8_t)int_or(st, F_PN_VERSION, 0),
@@ -443,9 +458,143 @@ int scen_mutate_bytes(const sc_mut_t *muts, size_t n, unsigned width, bld_t *cel
     return 0;
 }
 
+/* EXTEND2's data: link specifiers for the harness's listener and identity unless the step
+ * says otherwise (tor-link.md §7.3), then a CREATE2 handshake the relay forwards unread. */
+static int build_extend2_data(const sc_step_t *st, const sc_env_t *env, const sc_conn_rt_t *c,
+                              bld_t *data, char *err, size_t errlen)
+{
+    const sc_setting_t *f = field(st, F_BODY);
+    if (f)
+        return bld_sc_bytes(data, &f->v.bytes);
+    extend2_t e;
+    memset(&e, 0, sizeof(e));
+    f = field(st, F_X_ADDR);
+    uint16_t port = (uint16_t)int_or(st, F_X_PORT, c->listen_port);
+    if (f && !f->v.addrs->target && f->v.addrs->a.atype == NETINFO_ATYPE_IPV6 &&
+        f->v.addrs->a.alen == 16) {
+        link_spec_t *ls = &e.specs[e.n_specs++];
+        ls->type = LSPEC_IPV6;
+        ls->len = 18;
+        memcpy(ls->data, f->v.addrs->a.val, 16);
+        ls->data[16] = (uint8_t)(port >> 8);
+        ls->data[17] = (uint8_t)port;
+    } else {
+        uint8_t ip4[4] = { 127, 0, 0, 1 };
+        if (f && f->v.addrs->target) {
+            size_t n;
+            uint8_t ip[16];
+            scen_target_ip(&env->target, ip, &n);
+            if (n == 4)
+                memcpy(ip4, ip, 4);
+        } else if (f && f->v.addrs->a.alen == 4) {
+            memcpy(ip4, f->v.addrs->a.val, 4);
+        }
+        link_spec_ipv4(&e.specs[e.n_specs++], ip4, port);
+    }
+    uint8_t buf[255];
+    f = field(st, F_X_ID);
+    if (f) {
+        if (f->v.bytes.len > sizeof(buf) || bytes_of(&f->v.bytes, buf) != 0)
+            return -1;
+        link_spec_bytes(&e.specs[e.n_specs++], LSPEC_LEGACY_ID, span_of(buf, f->v.bytes.len));
+    } else {
+        if (!env->identity) {
+            snprintf(err, errlen, "EXTEND2 names our identity: load one (--identity)");
+            return -1;
+        }
+        gnutls_pubkey_t pub;
+        uint8_t sha1[HS_SHA1_LEN], sha256[32];
+        if (rsa_pubkey_from_privkey(env->identity->rsa_id, &pub) != 0)
+            return -1;
+        int rc = rsa_pubkey_digests(pub, sha1, sha256);
+        gnutls_pubkey_deinit(pub);
+        if (rc != 0)
+            return -1;
+        link_spec_bytes(&e.specs[e.n_specs++], LSPEC_LEGACY_ID, span_of(sha1, HS_SHA1_LEN));
+    }
+    f = field(st, F_X_ED);
+    if (f) {
+        /* ed=zeros:0 leaves the Ed25519 specifier out (an RSA-only extend). */
+        if (f->v.bytes.len > sizeof(buf) || bytes_of(&f->v.bytes, buf) != 0)
+            return -1;
+        if (f->v.bytes.len)
+            link_spec_bytes(&e.specs[e.n_specs++], LSPEC_ED25519_ID,
+                            span_of(buf, f->v.bytes.len));
+    } else if (env->identity) {
+        link_spec_bytes(&e.specs[e.n_specs++], LSPEC_ED25519_ID,
+                        span_of(env->identity->ed_id.pub, 32));
+    }
+    e.htype = (uint16_t)int_or(st, F_HTYPE, 2); /* ntor */
+    uint8_t hdata[RELAY_DATA_MAX];
+    f = field(st, F_HDATA);
+    sc_bytes_t rnd = { .random = true, .len = 84 }; /* an ntor onionskin's length */
+    const sc_bytes_t *hb = f ? &f->v.bytes : &rnd;
+    if (hb->len > sizeof(hdata) || bytes_of(hb, hdata) != 0)
+        return -1;
+    e.hdata = span_of(hdata, hb->len);
+    extend2_build(data, &e);
+    return 0;
+}
+
+/* EXTEND2 travels sealed in a RELAY_EARLY (or, with early=no, RELAY) cell on the circuit the
+ * step names, by default the newest one whose CREATED_FAST keyed it. */
+static int build_extend2(const sc_step_t *st, const sc_env_t *env, sc_conn_rt_t *c, bld_t *out,
+                         cell_t *meta, char *err, size_t errlen)
+{
+    const sc_setting_t *w = field(st, F_WIDTH);
+    unsigned width = w ? (unsigned)w->v.i : cell_circ_width(c->link);
+    const sc_setting_t *cf = field(st, F_CIRC);
+    int k = -1;
+    for (size_t i = 0; i < c->n_circs; i++)
+        if (c->circ_crypto[i].ready && (!cf || c->circ_ids[i] == (uint32_t)cf->v.i))
+            k = (int)i;
+    if (k < 0) {
+        snprintf(err, errlen, "EXTEND2 needs a circuit keyed by CREATE_FAST and its "
+                 "CREATED_FAST on this connection%s", cf ? " with that circ id" : "");
+        return -1;
+    }
+    bld_t data, payload;
+    bld_init(&data, RELAY_DATA_MAX);
+    bld_init(&payload, RELAY_PAYLOAD_LEN);
+    int rc = build_extend2_data(st, env, c, &data, err, errlen);
+    if (rc == 0 && !bld_ok(&data)) {
+        snprintf(err, errlen, "EXTEND2 data longer than a relay cell holds");
+        rc = -1;
+    }
+    if (rc == 0)
+        relay_payload_build(&payload, RELAY_CMD_EXTEND2, 0, bld_span(&data));
+    if (rc == 0 && (!bld_ok(&payload) || payload.len != RELAY_PAYLOAD_LEN)) {
+        snprintf(err, errlen, "cannot encode the relay payload");
+        rc = -1;
+    }
+    if (rc == 0 && relay_crypto_seal(&c->circ_crypto[k], payload.buf) != 0) {
+        snprintf(err, errlen, "relay crypto failed");
+        rc = -1;
+    }
+    const sc_setting_t *early = field(st, F_EARLY);
+    uint8_t cmd = early && !strcmp(early->v.word, "no") ? CELL_RELAY : CELL_RELAY_EARLY;
+    if (rc == 0) {
+        cell_build_fixed(out, width, c->circ_ids[k], cmd, bld_span(&payload));
+        rc = bld_ok(out) ? scen_mutate_bytes(st->muts, st->n_muts, width, out, err, errlen) : -1;
+    }
+    bld_free(&data);
+    bld_free(&payload);
+    if (rc == 0) {
+        meta->circ_id = c->circ_ids[k];
+        meta->cmd = cmd;
+        meta->var = false;
+        meta->circ_width = (uint8_t)width;
+    }
+    return rc;
+}
+
 int scen_build_send(const sc_step_t *st, const sc_env_t *env, sc_conn_rt_t *c, bld_t *out,
                     cell_t *meta, char *err, size_t errlen)
 {
+    if (st->cmd == SC_CMD_EXTEND2) {
+        bld_init(out, BUILD_CAP);
+        return build_extend2(st, env, c, out, meta, err, errlen);
+    }
     bld_init(out, BUILD_CAP); /* initialised on every path: the caller always frees it */
     const sc_setting_t *w = field(st, F_WIDTH);
     unsigned width = w ? (unsigned)w->v.i : cell_circ_width(c->link);
@@ -453,6 +602,8 @@ int scen_build_send(const sc_step_t *st, const sc_env_t *env, sc_conn_rt_t *c, b
     const sc_setting_t *cf = field(st, F_CIRC);
     if (cf) {
         circ = (uint32_t)cf->v.i;
+    } else if (st->cmd == CELL_CREATED2 && c->have_create2) {
+        circ = c->create2_circ; /* the answer goes on the circuit the target created */
     } else if (st->cmd == CELL_CREATE_FAST) {
         /* tor-spec §5.1.1: on link ≥ 4 the initiator sets the high bit. */
         c->next_circ++;

@@ -6,6 +6,7 @@
  * `versions=3,4,5` go through one comparison.  A field that cannot be read because the cell
  * is malformed is reported as such: that is evidence against the target, not a harness error. */
 #include "scen_match.h"
+#include "wire_relay.h"
 
 #include "bytes_encode.h"
 #include "crypto_digest.h"
@@ -39,7 +40,7 @@ static bool unreadable(sc_actual_t *a, const char *field, const char *why)
 bool scen_extract(const cell_t *c, sc_field_t f, sc_conn_rt_t *conn, const sc_env_t *env,
                   sc_actual_t *a)
 {
-    (void)env; /* kept for fields that will depend on the run (e.g. expected identities) */
+    /* env: our identity, for judging an initiator's AUTHENTICATE */
     memset(a, 0, sizeof(*a));
     a->ok = true;
     a->kind = V_INT;
@@ -98,7 +99,11 @@ bool scen_extract(const cell_t *c, sc_field_t f, sc_conn_rt_t *conn, const sc_en
         if (!conn->ch.tls.s || tls_conn_peer_cert(&conn->ch.tls, &der) != 0)
             der = span_of(NULL, 0);
         certs_verdict_t *v = calloc(1, sizeof(*v));
-        if (!v || certs_verify(&cc, CERTS_PEER_RESPONDER, der, hs_wall_s(), v) != 0) {
+        /* On a connection the target opened to us, its CERTS is an initiator's chain. */
+        certs_peer_role_t role = conn->accepted ? CERTS_PEER_INITIATOR : CERTS_PEER_RESPONDER;
+        if (conn->accepted)
+            der = span_of(NULL, 0);
+        if (!v || certs_verify(&cc, role, der, hs_wall_s(), v) != 0) {
             free(v);
             a->ok = false;
             a->harness = true;
@@ -160,8 +165,62 @@ bool scen_extract(const cell_t *c, sc_field_t f, sc_conn_rt_t *conn, const sc_en
         snprintf(a->word, sizeof(a->word), "%s", memcmp(kh, cf.kh, HS_SHA1_LEN) ? "bad" : "ok");
         return true;
     }
+    case F_RCMD:
+        a->kind = V_WORD;
+        if (!conn->relay_ok) {
+            snprintf(a->word, sizeof(a->word), "unrecognized");
+            snprintf(a->why, sizeof(a->why), "not a recognised relay cell on a circuit we keyed");
+            return true;
+        }
+        snprintf(a->word, sizeof(a->word), "%s", relay_cmd_name(conn->relay_plain[0]));
+        return true;
+    case F_HTYPE:
+    case F_HDATA: {
+        uint16_t htype;
+        span_t hdata;
+        if (create2_parse(c->body, &htype, &hdata) != WIRE_OK)
+            return unreadable(a, sc_field_name(f), "CREATE2 body truncated");
+        if (f == F_HTYPE) {
+            a->i = htype;
+        } else {
+            a->kind = V_BYTES;
+            a->bytes = hdata;
+        }
+        return true;
+    }
+    case F_VERIFIED:
+    case F_MISMATCH: {
+        if (!conn->peer_auth)
+            conn->peer_auth = calloc(1, sizeof(*conn->peer_auth));
+        char err[200];
+        if (!conn->peer_auth ||
+            link_auth_verify(&conn->ch, env->identity, bld_span(&conn->server_cert), c->body,
+                             hs_wall_s(), conn->peer_auth, err, sizeof(err)) != 0) {
+            a->ok = false;
+            a->harness = true;
+            snprintf(a->why, sizeof(a->why), "%s",
+                     conn->peer_auth ? err : "out of memory");
+            return false;
+        }
+        a->kind = V_WORD;
+        if (f == F_VERIFIED)
+            snprintf(a->word, sizeof(a->word), "%s", conn->peer_auth->ok ? "yes" : "no");
+        else
+            snprintf(a->word, sizeof(a->word), "%s", conn->peer_auth->mismatch);
+        snprintf(a->why, sizeof(a->why), "%.190s", conn->peer_auth->why);
+        return true;
+    }
     case F_REASON: {
         uint8_t r;
+        if (c->cmd == CELL_RELAY || c->cmd == CELL_RELAY_EARLY) {
+            relay_msg_t m;
+            if (!conn->relay_ok ||
+                relay_payload_parse(span_of(conn->relay_plain, RELAY_PAYLOAD_LEN), &m) != WIRE_OK ||
+                m.data.len < 1)
+                return unreadable(a, "reason", "not a recognised relay message with a reason");
+            a->i = m.data.p[0]; /* TRUNCATED / END: the reason is the first data byte */
+            return true;
+        }
         if (destroy_parse(c->body, &r) != WIRE_OK)
             return unreadable(a, "reason", "DESTROY body empty");
         a->i = r;

@@ -3,6 +3,7 @@
  * every step keyword has its own small parser that validates arguments against the field
  * table below and the state so far (connections opened, variables captured). */
 #include "scen_parse.h"
+#include "wire_relay.h"
 
 #include "wire_cell.h"
 #include "wire_tls_alert.h"
@@ -91,7 +92,7 @@ static const field_def_t fields[] = {
     { "authlen", F_AUTHLEN, V_INT, { CELL_AUTHENTICATE, -1 }, { CELL_AUTHENTICATE, -1 } },
     { "key", F_KEY, V_BYTES, { CELL_CREATE_FAST, -1 }, { -1 } },
     { "kh", F_KH, V_WORD, { -1 }, { CELL_CREATED_FAST, -1 } },
-    { "reason", F_REASON, V_INT, { CELL_DESTROY, -1 }, { CELL_DESTROY, -1 } },
+    { "reason", F_REASON, V_INT, { CELL_DESTROY, -1 }, { CELL_DESTROY, CELL_RELAY, -1 } },
     { "version", F_PN_VERSION, V_INT, { CELL_PADDING_NEGOTIATE, -1 }, { CELL_PADDING_NEGOTIATE, -1 } },
     { "command", F_PN_COMMAND, V_INT, { CELL_PADDING_NEGOTIATE, -1 }, { CELL_PADDING_NEGOTIATE, -1 } },
     { "low", F_PN_LOW, V_INT, { CELL_PADDING_NEGOTIATE, -1 }, { CELL_PADDING_NEGOTIATE, -1 } },
@@ -106,6 +107,16 @@ static const field_def_t fields[] = {
     { "tlssecrets", F_A_TLSSECRETS, V_BYTES, { CELL_AUTHENTICATE, -1 }, { -1 } },
     { "rand", F_A_RAND, V_BYTES, { CELL_AUTHENTICATE, -1 }, { -1 } },
     { "sig", F_A_SIG, V_BYTES, { CELL_AUTHENTICATE, -1 }, { -1 } },
+    { "addr", F_X_ADDR, V_ADDR, { SC_CMD_EXTEND2, -1 }, { -1 } },
+    { "port", F_X_PORT, V_INT, { SC_CMD_EXTEND2, -1 }, { -1 } },
+    { "id", F_X_ID, V_BYTES, { SC_CMD_EXTEND2, -1 }, { -1 } },
+    { "ed", F_X_ED, V_BYTES, { SC_CMD_EXTEND2, -1 }, { -1 } },
+    { "htype", F_HTYPE, V_INT, { SC_CMD_EXTEND2, -1 }, { CELL_CREATE2, -1 } },
+    { "hdata", F_HDATA, V_BYTES, { SC_CMD_EXTEND2, CELL_CREATED2, -1 }, { CELL_CREATE2, -1 } },
+    { "early", F_EARLY, V_WORD, { SC_CMD_EXTEND2, -1 }, { -1 } },
+    { "rcmd", F_RCMD, V_WORD, { -1 }, { CELL_RELAY, CELL_RELAY_EARLY, -1 } },
+    { "verified", F_VERIFIED, V_WORD, { -1 }, { CELL_AUTHENTICATE, -1 } },
+    { "mismatch", F_MISMATCH, V_WORD, { -1 }, { CELL_AUTHENTICATE, -1 } },
 };
 
 static const field_def_t *field_by_name(const char *name, size_t n)
@@ -604,6 +615,8 @@ static bool value_for(parser_t *p, int col, const field_def_t *fd, bool expect, 
             hi = 65535;
         if (fd->f == F_REASON || fd->f == F_PN_VERSION || fd->f == F_PN_COMMAND)
             hi = 255;
+        if (fd->f == F_X_PORT || fd->f == F_HTYPE)
+            hi = 65535;
         if (fd->f == F_LEN)
             hi = HS_CAP_CELL_BODY;
         return int_value(p, col, s, n, lo, hi, fd->name, &v->i);
@@ -690,6 +703,26 @@ static bool value_for(parser_t *p, int col, const field_def_t *fd, bool expect, 
         v->word[n] = 0;
         if ((fd->f == F_VALID) && strcmp(v->word, "yes") && strcmp(v->word, "no")) {
             diag(p, col, "valid is yes or no, got '%s'", v->word);
+            return false;
+        }
+        if ((fd->f == F_VERIFIED || fd->f == F_EARLY) && strcmp(v->word, "yes") &&
+            strcmp(v->word, "no")) {
+            diag(p, col, "%s is yes or no, got '%s'", fd->name, v->word);
+            return false;
+        }
+        if (fd->f == F_RCMD && relay_cmd_from_name(v->word) < 0 &&
+            strcmp(v->word, "unrecognized")) {
+            diag(p, col, "rcmd is a relay command name (EXTENDED2, TRUNCATED, END, …) or "
+                 "'unrecognized', got '%s'", v->word);
+            return false;
+        }
+        if (fd->f == F_MISMATCH && strcmp(v->word, "none") && strcmp(v->word, "type") &&
+            strcmp(v->word, "authlen") && strcmp(v->word, "certs") && strcmp(v->word, "cid") &&
+            strcmp(v->word, "sid") && strcmp(v->word, "cid_ed") && strcmp(v->word, "sid_ed") &&
+            strcmp(v->word, "slog") && strcmp(v->word, "clog") && strcmp(v->word, "scert") &&
+            strcmp(v->word, "tlssecrets") && strcmp(v->word, "sig")) {
+            diag(p, col, "mismatch is none or an authenticator field (type, authlen, certs, cid, "
+                 "sid, cid_ed, sid_ed, slog, clog, scert, tlssecrets, sig), got '%s'", v->word);
             return false;
         }
         if (fd->f == F_KH && strcmp(v->word, "ok") && strcmp(v->word, "bad")) {
@@ -1024,6 +1057,8 @@ static int cell_from_tok(parser_t *p, const tok_t *t)
     int cmd = cell_cmd_from_name(name);
     if (cmd >= 0)
         return cmd;
+    if (!strcmp(name, "EXTEND2"))
+        return SC_CMD_EXTEND2;
     int64_t v;
     if (parse_i64(t->s, t->len, &v) && v >= 0 && v <= 255)
         return (int)v;
@@ -1426,8 +1461,16 @@ static void parse_connect(parser_t *p, const tok_t *toks, int n, const char *lin
         return;
     }
     if (!listen && s->role == SC_ROLE_RESPONDER) {
-        diag(p, toks[0].col, "a responder does not connect: use 'listen' and 'accept'");
-        return;
+        /* A responder may open a side connection of its own — the trigger that makes a relay
+         * extend a circuit to us (R<-RI) — but the target's connection is the one it accepts. */
+        bool named = false;
+        for (int i = 1; i + 1 < n; i++)
+            named |= tok_is(&toks[i], "as");
+        if (!named) {
+            diag(p, toks[0].col, "a responder's target connects to it ('listen' and 'accept'); "
+                 "a side connection of its own must be named: connect … as NAME");
+            return;
+        }
     }
     sc_step_t *st = new_step(p, listen ? ST_LISTEN : ST_CONNECT, line, len);
     if (!st)
@@ -1493,6 +1536,10 @@ static void parse_expect_cell(parser_t *p, const tok_t *toks, int n, sc_step_t *
     st->cmd = cell_from_tok(p, &toks[1]);
     if (st->cmd < 0)
         return;
+    if (sc_cmd_is_relay_msg(st->cmd)) {
+        diag(p, toks[1].col, "relay messages arrive inside RELAY cells: expect RELAY rcmd=NAME");
+        return;
+    }
     for (int i = 2; i < n; i++) {
         const tok_t *t = &toks[i];
         if (tok_is(t, "as")) {

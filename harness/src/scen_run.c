@@ -2,6 +2,8 @@
  * decides the verdict (fail) with the outcome it saw; a harness or environment fault decides
  * it as error.  Expectations read cells until they are decided or their deadline passes. */
 #include "scen_run.h"
+#include "wire_circ.h"
+#include "wire_relay.h"
 
 #include "hs_clock.h"
 #include "hs_rand.h"
@@ -43,6 +45,14 @@ const char *sc_outcome_name(sc_outcome_t o)
     case SO_UNSUPPORTED: return "unsupported";
     }
     return "?";
+}
+
+bool scen_makes_relay_extend(const scenario_t *s)
+{
+    for (size_t i = 0; i < s->n_steps; i++)
+        if (s->steps[i].kind == ST_SEND && s->steps[i].cmd == SC_CMD_EXTEND2)
+            return true;
+    return false;
 }
 
 bool scen_needs_identity(const scenario_t *s)
@@ -122,6 +132,36 @@ static step_rc_t io_outcome(sc_ctx_t *x, sc_conn_rt_t *c, link_io_t st, int64_t 
     return STEP_OK;
 }
 
+/* Circuit bookkeeping on every received cell: a CREATED_FAST keys the relay crypto of the
+ * circuit we created, a RELAY cell on a keyed circuit is opened (its cleartext is what
+ * `expect RELAY rcmd=` reads), a CREATE2 names the circuit a `send CREATED2` answers. */
+static void track_circuits(sc_conn_rt_t *c, const cell_t *cell)
+{
+    if (cell->cmd == CELL_RELAY || cell->cmd == CELL_RELAY_EARLY)
+        c->relay_ok = false;
+    for (size_t i = 0; i < c->n_circs; i++) {
+        if (c->circ_ids[i] != cell->circ_id)
+            continue;
+        relay_crypto_t *rc = &c->circ_crypto[i];
+        created_fast_t cf;
+        bool kh_ok;
+        if (cell->cmd == CELL_CREATED_FAST && !rc->ready &&
+            created_fast_parse(cell->body, &cf) == WIRE_OK &&
+            relay_crypto_init_fast(rc, c->circ_keys[i], cf.y, cf.kh, &kh_ok) == 0 && !kh_ok)
+            relay_crypto_free(rc); /* a bad KH keys nothing: the circuit is unusable */
+        if ((cell->cmd == CELL_RELAY || cell->cmd == CELL_RELAY_EARLY) && rc->ready &&
+            cell->body.len == RELAY_PAYLOAD_LEN) {
+            memcpy(c->relay_plain, cell->body.p, RELAY_PAYLOAD_LEN);
+            bool recognized = false;
+            c->relay_ok = relay_crypto_open(rc, c->relay_plain, &recognized) == 0 && recognized;
+        }
+    }
+    if (cell->cmd == CELL_CREATE2) {
+        c->have_create2 = true;
+        c->create2_circ = cell->circ_id;
+    }
+}
+
 /* Receives one cell; a first VERSIONS from the target fixes the link version both ways
  * (tor switches its own framing right after sending VERSIONS, and parses ours at the new
  * width once it has processed our VERSIONS, which it did before answering). */
@@ -144,6 +184,8 @@ static link_io_t recv_cell(sc_conn_rt_t *c, cell_t *cell, hs_ns_t deadline)
             }
         }
     }
+    if (st == LINK_OK)
+        track_circuits(c, cell);
     return st;
 }
 
@@ -275,6 +317,42 @@ static step_rc_t do_listen(sc_ctx_t *x, const sc_step_t *st)
     return STEP_OK;
 }
 
+#define ACCEPT_SLICE_MS 50
+
+/* While we wait for the target to connect, has one of our own connections (the trigger of an
+ * extension) been answered with a refusal — DESTROY, a TRUNCATED / END relay message, or a
+ * close?  Cells other than those are recorded and dropped: nothing else is due there now. */
+static bool side_conn_refused(sc_ctx_t *x, int except, char *said, size_t n)
+{
+    for (size_t i = 0; i < x->s->n_conns; i++) {
+        sc_conn_rt_t *c = &x->run->conns[i];
+        if ((int)i == except || !c->started || c->closed_by_us || (c->tls && !c->tls_ok))
+            continue;
+        cell_t cell;
+        link_io_t io;
+        while ((io = recv_cell(c, &cell, hs_mono_ns())) == LINK_OK) {
+            uint8_t reason;
+            if (cell.cmd == CELL_DESTROY && destroy_parse(cell.body, &reason) == WIRE_OK) {
+                snprintf(said, n, "'%s' got DESTROY on circuit %u, reason %u (%s)",
+                         x->s->conns[i], cell.circ_id, reason, destroy_reason_name(reason));
+                return true;
+            }
+            if ((cell.cmd == CELL_RELAY || cell.cmd == CELL_RELAY_EARLY) && c->relay_ok &&
+                (c->relay_plain[0] == RELAY_CMD_TRUNCATED || c->relay_plain[0] == RELAY_CMD_END)) {
+                snprintf(said, n, "'%s' got relay %s, reason %u", x->s->conns[i],
+                         relay_cmd_name(c->relay_plain[0]), c->relay_plain[RELAY_HEADER_LEN]);
+                return true;
+            }
+        }
+        if (io == LINK_CLOSED || io == LINK_RESET || io == LINK_ALERT || io == LINK_TLS_ERROR) {
+            snprintf(said, n, "'%s' was closed by the target (%s)", x->s->conns[i],
+                     link_io_str(io));
+            return true;
+        }
+    }
+    return false;
+}
+
 /* The target connects to us: accept, then the TLS server handshake with a link certificate
  * issued now by our identity — the same certificate CERTS types 1 and 5 will describe. */
 static step_rc_t do_accept(sc_ctx_t *x, const sc_step_t *st)
@@ -292,9 +370,24 @@ static step_rc_t do_accept(sc_ctx_t *x, const sc_step_t *st)
     int fd = -1;
     char why[1800];
     hs_ns_t t = hs_mono_ns();
-    if (scen_listen_accept(l, deadline, &fd, why, sizeof(why)) != NET_OK) {
-        outcome(x, SO_HARNESS, "%s", why);
-        return STEP_ERROR;
+    for (;;) {
+        /* In slices, so that a side connection's answer (a relay refusing to extend to us)
+         * ends the wait with its reason instead of a timeout. */
+        hs_ns_t slice = hs_deadline_in_ms(ACCEPT_SLICE_MS);
+        net_status_t ns = scen_listen_accept(l, slice < deadline ? slice : deadline, &fd, why,
+                                             sizeof(why));
+        if (ns == NET_OK)
+            break;
+        if (ns != NET_TIMEOUT || hs_ms_left(deadline) <= 0) {
+            outcome(x, SO_HARNESS, "%s", why);
+            return STEP_ERROR;
+        }
+        char said[400];
+        if (side_conn_refused(x, st->conn, said, sizeof(said))) {
+            outcome(x, SO_OTHER_REPLY, "the target never connected to 127.0.0.1:%u: %s", l->port,
+                    said);
+            return STEP_MISMATCH;
+        }
     }
     x->run->ever_connected = true;
     c->accepted = true;
@@ -355,6 +448,7 @@ static step_rc_t sent(sc_ctx_t *x, sc_conn_rt_t *c, link_io_t st)
 static step_rc_t do_send(sc_ctx_t *x, const sc_step_t *st)
 {
     sc_conn_rt_t *c = &x->run->conns[st->conn];
+    c->listen_port = x->run->listen.port; /* EXTEND2 points the relay at it */
     hs_ns_t deadline = hs_deadline_in_ms(within_of(x, st));
     char err[240];
     if (st->kind == ST_SEND_RAW) {
@@ -719,6 +813,10 @@ void scen_run_free(sc_run_t *run)
         if (run->conns[i].started)
             link_chan_free(&run->conns[i].ch, hs_deadline_in_ms(100));
         bld_free(&run->conns[i].server_cert);
+        for (size_t k = 0; k < SC_CAP_CIRCS; k++)
+            relay_crypto_free(&run->conns[i].circ_crypto[k]);
+        free(run->conns[i].peer_auth);
+        run->conns[i].peer_auth = NULL;
     }
     for (size_t i = 0; i < SC_CAP_VARS; i++)
         free(run->vars[i].bytes);

@@ -9,6 +9,8 @@
 #define SCEN_RUN_H
 
 #include "crypto_identity.h"
+#include "crypto_relay.h"
+#include "link_auth_verify.h"
 #include "link_auth.h"
 #include "link_channel.h"
 #include "net_tcp.h"
@@ -84,6 +86,13 @@ typedef struct sc_conn_rt {
     size_t n_circs;
     uint32_t circ_ids[SC_CAP_CIRCS];
     uint8_t circ_keys[SC_CAP_CIRCS][20];
+    relay_crypto_t circ_crypto[SC_CAP_CIRCS]; /* keyed when the CREATED_FAST arrives */
+    bool relay_ok;      /* the last RELAY cell received was opened and recognised ... */
+    uint8_t relay_plain[RELAY_PAYLOAD_LEN]; /* ... and this is its cleartext payload */
+    bool have_create2;  /* the target sent CREATE2 (a relay extending to us) */
+    uint32_t create2_circ;
+    uint16_t listen_port; /* the run's listener: EXTEND2's default destination */
+    auth_check_t *peer_auth; /* the initiator's AUTHENTICATE as we verified it (heap) */
     uint16_t next_circ;
     size_t n_auth_sent;
     sc_auth_sent_t auth_sent[SC_CAP_AUTH_SENT];
@@ -128,6 +137,8 @@ void scen_run_free(sc_run_t *run);
 /* True if s sends CERTS or AUTHENTICATE, or plays the TLS server (the run then needs
  * env->identity). */
 bool scen_needs_identity(const scenario_t *s);
+/* True if s sends EXTEND2: it makes a relay connect to the harness's identity. */
+bool scen_makes_relay_extend(const scenario_t *s);
 /* Now, UTC, as 2026-11-21T08:33:45Z (a result's "started"). */
 void scen_utc_now(char *buf, size_t n);
 

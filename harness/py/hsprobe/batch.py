@@ -127,9 +127,13 @@ def run_batch(desc: PeerDescriptor, launcher_role: str, files: Sequence[Path],
             return out
         out.peer_startup_s = peer.startup_s
         out.target = facts.addr
+        # When the target also connects to the harness (a relay we make extend to us), its
+        # connections go to the engine's listening ports: capture all TCP on lo, which inside
+        # the private namespace is this batch's traffic.
+        port = facts.port if desc.serves.get("initiator") == launcher_role else None
         if wire:
             cap = wirecheck.Capture(report_dir / wirecheck.capture_name(desc.name, launcher_role),
-                                    facts.port)
+                                    port)
             cap.start()  # a failure is recorded in cap.stats and errors every check later
         out.engine_stderr = report_dir / f"engine-{desc.name}-{launcher_role}.stderr"
         out.argv = [*engine_wrap(), str(engine_path()), "run", *map(str, files),
@@ -155,7 +159,7 @@ def run_batch(desc: PeerDescriptor, launcher_role: str, files: Sequence[Path],
             out.capture = {**stats.as_dict(), "path": Path(stats.path).name}
             if finished:
                 try:
-                    _wire_check(out, report_dir, stats, facts.host, facts.port)
+                    _wire_check(out, report_dir, stats, facts.host if port else None, port)
                 except Exception as e:  # noqa: BLE001 - unchecked lines then fail as errors
                     out.wire = {"internal_error": f"{type(e).__name__}: {e}"}
         _collect(out)
