@@ -80,6 +80,8 @@ static void conn_evidence(json_out_t *j, const scenario_t *s, size_t i, const sc
 {
     json_obj_begin(j, NULL);
     json_str(j, "name", s->conns[i]);
+    /* true: the target connected to us (local_port is our listener); false: we connected. */
+    json_bool(j, "accepted", c->accepted);
     wire_claims(j, &c->ch.tls);
     if (c->tls_ok) {
         json_obj_begin(j, "tls");

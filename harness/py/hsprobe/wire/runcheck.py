@@ -31,7 +31,7 @@ from hsprobe.wire.capture import CaptureStats
 from hsprobe.wire.keylog import KeyLog, read_keylog
 from hsprobe.wire.pcap import Pcap, PcapError, read_pcap
 from hsprobe.wire.pcapng import write_pcapng
-from hsprobe.wire.scencheck import ScenarioCheck, check_scenario
+from hsprobe.wire.scencheck import ScenarioCheck, check_scenario, engine_is_client
 from hsprobe.wire.tshark import TsharkError, run_tshark
 from hsprobe.wire.wireconn import CaptureView, build_view
 
@@ -217,9 +217,15 @@ def _server_ports(job: CaptureJob, lines) -> set[int]:
     responder-role results."""
     ports = {job.port} if job.port else set()
     for ln in lines:
-        if ln.obj.get("role") == "responder":
-            ports.update(c["local_port"] for c in ln.obj["evidence"]["connections"]
-                         if c.get("local_port"))
+        for c in ln.obj["evidence"]["connections"]:
+            if engine_is_client(ln.obj, c):
+                # A connection the engine opened: the target's port is the TLS server's (a
+                # capture of all of lo has no job port).
+                tgt = str(ln.obj.get("target") or "")
+                if not job.port and tgt.rsplit(":", 1)[-1].isdigit():
+                    ports.add(int(tgt.rsplit(":", 1)[-1]))
+            elif c.get("local_port"):
+                ports.add(c["local_port"])
     return ports
 
 

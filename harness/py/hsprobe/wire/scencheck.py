@@ -85,16 +85,20 @@ def _started_s(result: dict) -> Optional[float]:
         return None
 
 
-def engine_is_client(result: dict) -> bool:
-    """The engine opened the TCP connections unless it played the responder (the target then
-    connected to the engine's listening port, which is what local_port names)."""
+def engine_is_client(result: dict, conn: Optional[dict] = None) -> bool:
+    """The engine opened the TCP connection unless the target connected to the engine's
+    listening port (which is then what local_port names).  Results say so per connection
+    (`accepted`): a responder may also open a side connection of its own, e.g. the one that
+    makes a relay extend a circuit to it.  Older results without the flag: by role."""
+    if conn is not None and "accepted" in conn:
+        return not conn["accepted"]
     return result.get("role") != "responder"
 
 
 def _match(view: CaptureView, conn: dict, result: dict, used: set[int]
            ) -> tuple[Optional[TcpConn], str]:
     port = conn.get("local_port")
-    client = engine_is_client(result)
+    client = engine_is_client(result, conn)
     every = view.candidates(port, client)
     cands = [c for c in every if c.index not in used]
     if not cands:
@@ -407,7 +411,7 @@ def check_scenario(result: dict, view: Optional[CaptureView], keylog: Optional[K
     for conn, out, tcp in matched:
         name = conn.get("name", "?")
         is_tls = bool(conn.get("client_randoms"))
-        wc = view.wire_conn(tcp, is_tls, engine_is_client(result))
+        wc = view.wire_conn(tcp, is_tls, engine_is_client(result, conn))
         out["stream"] = tcp.index
         out["bytes"] = {d: len(wc.plain[d].data) for d in ("sent", "recv")}
         sc.randoms.extend(wc.client_randoms)
