@@ -69,5 +69,6 @@ Suite *suite_initiator_table(void);
 Suite *suite_tls_client(void);
 Suite *suite_scen_parse(void);
 Suite *suite_scen_build(void);
+Suite *suite_relay_crypto(void);
 
 #endif
