@@ -184,7 +184,7 @@ def test_refuses_outside_private_netns(tmp_path):
     assert _tor_processes_using(run_dir) == []
 
 
-@pytest.mark.parametrize("role", ["initiator", "authenticating-initiator", ""])
+@pytest.mark.parametrize("role", ["client", "authenticating-initiator", ""])
 def test_unsupported_role_exits_127(tmp_path, role):
     run_dir = tmp_path / "role"
     proc = subprocess.run([str(LAUNCHER), "--run-dir", str(run_dir), "--port", str(free_port()),
@@ -264,7 +264,7 @@ def test_tor_dying_early_fails_with_log_tail(tmp_path):
 
 
 def test_managed_peer_reports_failure(tmp_path):
-    peer = ManagedPeer(LAUNCHER, tmp_path / "bad", role="initiator", ready_timeout=10)
+    peer = ManagedPeer(LAUNCHER, tmp_path / "bad", role="client", ready_timeout=10)
     with pytest.raises(PeerError, match="exited with status 127"):
         peer.start()
     assert not peer.alive()
