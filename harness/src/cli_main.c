@@ -2,6 +2,7 @@
 #include "cli_exit.h"
 #include "cli_handshake.h"
 #include "cli_scen.h"
+#include "cli_vectors.h"
 
 #include <gnutls/gnutls.h>
 #include <signal.h>
@@ -24,6 +25,8 @@ static void usage(FILE *f)
             "                        one JSON result line per scenario\n"
             "  lint FILE|DIR...      check scenario files without running them\n"
             "  identity new|show DIR create or inspect a persisted relay identity\n"
+            "  vectors --out DIR     write the test vectors (vectors/README.md); --check DIR\n"
+            "                        verifies a directory of them\n"
             "  help [COMMAND]        show help\n"
             "  version               print the version\n"
             "\n"
@@ -57,6 +60,8 @@ int main(int argc, char **argv)
                 cli_lint_help();
             else if (!strcmp(argv[2], "identity"))
                 cli_identity_help();
+            else if (!strcmp(argv[2], "vectors"))
+                cli_vectors_help();
             else {
                 fprintf(stderr, "hsprobe: no help for unknown command '%s'\n", argv[2]);
                 return CLI_EXIT_USAGE;
@@ -72,13 +77,15 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "lint"))
         return cli_lint(argc - 1, argv + 1);
-    if (!strcmp(cmd, "handshake") || !strcmp(cmd, "run") || !strcmp(cmd, "identity")) {
+    if (!strcmp(cmd, "handshake") || !strcmp(cmd, "run") || !strcmp(cmd, "identity") ||
+        !strcmp(cmd, "vectors")) {
         if (gnutls_global_init() < 0) {
             fprintf(stderr, "hsprobe: GnuTLS initialisation failed\n");
             return CLI_EXIT_HARNESS;
         }
         int rc = !strcmp(cmd, "run")        ? cli_run(argc - 1, argv + 1)
                  : !strcmp(cmd, "identity") ? cli_identity(argc - 1, argv + 1)
+                 : !strcmp(cmd, "vectors")  ? cli_vectors(argc - 1, argv + 1)
                                             : cli_handshake(argc - 1, argv + 1);
         gnutls_global_deinit();
         return rc;

@@ -70,5 +70,7 @@ Suite *suite_tls_client(void);
 Suite *suite_scen_parse(void);
 Suite *suite_scen_build(void);
 Suite *suite_relay_crypto(void);
+Suite *suite_json(void);
+Suite *suite_vectors(void);
 
 #endif
