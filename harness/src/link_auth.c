@@ -11,9 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define AUTH3_EXPORTER_LABEL "EXPORTER FOR TOR TLS CLIENT BINDING AUTH0003"
 /* tor-link.md §1.12: the type-1 TLSSECRETS HMAC input ends with this string and its NUL. */
-static const char auth1_tls_label[] = "Tor V3 handshake TLS cross-certification";
+static const char auth1_tls_label[] = AUTH1_TLSSECRETS_LABEL;
 
 const char *auth_src_name(auth_src_t s)
 {

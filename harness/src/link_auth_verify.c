@@ -12,8 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define AUTH3_EXPORTER_LABEL "EXPORTER FOR TOR TLS CLIENT BINDING AUTH0003"
-
 static void want(auth_check_t *o, auth_field_t f, const uint8_t v[32])
 {
     memcpy(o->want[f], v, 32);

@@ -68,7 +68,7 @@ void vec_hs_label(const vec_hs_def_t *def, const char *what, char *out, size_t n
 
 /* The type-1 TLSSECRETS: HMAC-SHA256(master secret, client random ‖ server random ‖
  * "Tor V3 handshake TLS cross-certification" ‖ NUL). */
-#define VEC_AUTH1_LABEL "Tor V3 handshake TLS cross-certification"
-#define VEC_AUTH3_EXPORTER_LABEL "EXPORTER FOR TOR TLS CLIENT BINDING AUTH0003"
+#define VEC_AUTH1_LABEL AUTH1_TLSSECRETS_LABEL
+#define VEC_AUTH3_EXPORTER_LABEL AUTH3_EXPORTER_LABEL
 
 #endif

@@ -37,6 +37,11 @@ typedef struct authenticate {
 wire_status_t authenticate_parse(span_t body, authenticate_t *out) HS_MUST_CHECK;
 void authenticate_build(bld_t *b, uint16_t auth_type, span_t auth);
 
+/* The TLS binding labels (tor-link.md §1.12): type 3's RFC 5705 exporter label, and the string
+ * (with its NUL) that ends type 1's TLSSECRETS HMAC input. */
+#define AUTH3_EXPORTER_LABEL "EXPORTER FOR TOR TLS CLIENT BINDING AUTH0003"
+#define AUTH1_TLSSECRETS_LABEL "Tor V3 handshake TLS cross-certification"
+
 #define AUTH3_LEN 352u
 #define AUTH3_SIGNED_LEN 288u
 typedef struct auth3_fields {
