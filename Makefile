@@ -27,10 +27,10 @@ PYTHON  := /usr/bin/python3
 # it in a conftest would need a conftest.py at the top level, which the layout keeps fixed.
 PYTEST  := PYTHONPATH=harness/py $(PYTHON) -m pytest -p hsprobe.pytest_plugin
 
-.PHONY: all build build-asan deps test test-unit test-e2e test-asan run gate bench valgrind clean help
+.PHONY: all build build-asan peers-bin deps test test-unit test-e2e test-asan run gate bench valgrind clean help
 
 all: build
-build: build/hsprobe build/unit_tests build/bench_handshake
+build: build/hsprobe build/unit_tests build/bench_handshake peers-bin
 build-asan: build-asan/hsprobe build-asan/unit_tests
 
 define flavour
@@ -54,11 +54,25 @@ endef
 $(eval $(call flavour,build,release))
 $(eval $(call flavour,build-asan,asan))
 
+# The project's own known-bad/fixed TLS servers (peers/*/src), launched by their peers' `run`.
+PEER_C_COMMON := peers/lib/c/twin_net.c
+peers-bin: build/peers/scsv-server build/peers/xmpp-reneg-server
+build/peers/scsv-server: peers/scsv-ignored/src/scsv_server.c $(PEER_C_COMMON) peers/lib/c/twin_net.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_BASE) -O2 -Ipeers/lib/c -o $@ $< $(PEER_C_COMMON) $(LDLIBS_BASE)
+build/peers/xmpp-reneg-server: peers/xmpp-reneg-accept/src/xmpp_reneg_server.c $(PEER_C_COMMON) peers/lib/c/twin_net.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_BASE) -O2 -Ipeers/lib/c -o $@ $< $(PEER_C_COMMON) $(LDLIBS_BASE)
+
 # Installs what the build and the tests need; skips what is present.  A policy-rc.d guard stops
-# Debian's tor package from starting a system tor (which would dial the public network).
+# Debian's tor package (and postfix, dovecot, prosody, inn2) from starting system daemons (tor
+# would dial the public network).  The TLS-family peers (peers/*/README.md) need the servers,
+# the comparison tools (testssl.sh, sslscan) and real clients (openssl, curl, swaks, sendxmpp).
 DEB_PKGS := build-essential pkg-config libgnutls28-dev nettle-dev gnutls-bin check libsubunit-dev tor \
             tcpdump tshark iproute2 util-linux python3 python3-pytest python3-cryptography \
-            python3-jsonschema chromium python3-pil
+            python3-jsonschema chromium python3-pil \
+            postfix dovecot-imapd dovecot-pop3d prosody inn2 testssl.sh sslscan openssl curl \
+            swaks sendxmpp
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
@@ -66,6 +80,11 @@ deps:
 	  guard=0; if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && guard=1; fi; \
 	  export DEBIAN_FRONTEND=noninteractive; \
 	  (apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing) >/tmp/hsprobe-apt.log 2>&1; rc=$$?; \
+	  if [ $$rc != 0 ] && ! dpkg-query -W -f='$${Status}' inn2 2>/dev/null | grep -q 'ok installed'; then \
+	    echo "deps: inn2's postinst needs domain: in /etc/news/inn.conf; setting it and configuring again"; \
+	    sed -i 's/^#\?[[:space:]]*domain:.*/domain: localdomain/' /etc/news/inn.conf; \
+	    dpkg --configure -a >>/tmp/hsprobe-apt.log 2>&1 && apt-get install -y -qq --no-install-recommends $$missing >>/tmp/hsprobe-apt.log 2>&1; rc=$$?; \
+	  fi; \
 	  [ $$guard = 1 ] && rm -f /usr/sbin/policy-rc.d; \
 	  if [ $$rc != 0 ]; then tail -20 /tmp/hsprobe-apt.log; echo "deps: apt-get failed (log: /tmp/hsprobe-apt.log)"; exit 1; fi; \
 	else echo "deps: all present"; fi

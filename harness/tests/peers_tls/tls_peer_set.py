@@ -1,0 +1,8 @@
+"""Which peers the TLS-family tests start: every peer directory whose protocols are not tor-link
+(a module of its own: `from conftest import ...` would find another directory's conftest)."""
+
+from hsprobe.peerdesc import available_peers, load_peer
+
+
+def tls_peer_names() -> list[str]:
+    return [n for n in available_peers() if "tor-link" not in load_peer(n).protocols]
