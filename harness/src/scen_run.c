@@ -725,8 +725,20 @@ static step_rc_t do_expect_tls(sc_ctx_t *x, const sc_step_t *st)
             return STEP_MISMATCH;
         }
     }
-    outcome(x, SO_EXPECTED, "TLS %s, %s, kx %s, group %s", i->version ? i->version : "?",
-            i->cipher ? i->cipher : "?", i->kx ? i->kx : "?", i->group ? i->group : "none");
+    if (st->tls_ri >= 0 && (int)i->safe_reneg != st->tls_ri) {
+        outcome(x, SO_OTHER_REPLY, "the %s renegotiation_info (RFC 5746), expected %s",
+                c->ch.tls.server ? "handshake did not negotiate"
+                : i->safe_reneg ? "ServerHello carries" : "ServerHello carries no",
+                st->tls_ri ? "it" : "none");
+        if (c->ch.tls.server && i->safe_reneg)
+            outcome(x, SO_OTHER_REPLY, "the handshake negotiated renegotiation_info (RFC 5746), "
+                    "expected none");
+        return STEP_MISMATCH;
+    }
+    outcome(x, SO_EXPECTED, "TLS %s, %s, kx %s, group %s%s", i->version ? i->version : "?",
+            i->cipher ? i->cipher : "?", i->kx ? i->kx : "?", i->group ? i->group : "none",
+            st->tls_ri < 0 ? "" : i->safe_reneg ? ", renegotiation_info in the ServerHello"
+                                                : ", no renegotiation_info in the ServerHello");
     return STEP_OK;
 }
 

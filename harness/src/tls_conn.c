@@ -3,6 +3,7 @@
 
 #include "crypto_rsa.h"
 #include "net_tcp.h"
+#include "wire_tls_hello.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -217,6 +218,21 @@ static void note_handshake(tls_conn_t *c)
         c->have_server_cert_sha256 = crypto_sha256(der, c->server_cert_sha256) == 0;
 }
 
+/* Reads the ServerHello as it arrived (GnuTLS's own view of RFC 5746 status is its
+ * conclusion, not the server's bytes). */
+static int hello_hook(gnutls_session_t s, unsigned htype, unsigned when, unsigned incoming,
+                      const gnutls_datum_t *msg)
+{
+    tls_conn_t *c = gnutls_session_get_ptr(s);
+    tls_server_hello_exts_t h;
+    if (c && htype == GNUTLS_HANDSHAKE_SERVER_HELLO && incoming && when == GNUTLS_HOOK_POST &&
+        msg && tls_server_hello_exts(span_of(msg->data, msg->size), &h) == WIRE_OK) {
+        c->have_server_hello = true;
+        c->server_hello_ri = tls_server_hello_has(&h, TLS_EXT_RENEGOTIATION_INFO);
+    }
+    return 0;
+}
+
 /* Session set-up shared by both ends; the credentials are already in c->cred. */
 static int session_setup(tls_conn_t *c, const tls_opts_t *o, unsigned flags)
 {
@@ -245,6 +261,9 @@ static int session_setup(tls_conn_t *c, const tls_opts_t *o, unsigned flags)
     gnutls_transport_set_pull_function(c->s, tls_pull);
     gnutls_transport_set_push_function(c->s, tls_push);
     gnutls_handshake_set_timeout(c->s, 0);
+    if (!(flags & GNUTLS_SERVER))
+        gnutls_handshake_set_hook_function(c->s, GNUTLS_HANDSHAKE_SERVER_HELLO, GNUTLS_HOOK_POST,
+                                           hello_hook);
     if (o->keylog_path) {
         c->keylog = fopen(o->keylog_path, "a");
         if (!c->keylog) {
@@ -650,6 +669,13 @@ static tls_io_t renegotiate_loop(tls_conn_t *c, hs_ns_t deadline, uint8_t *app,
                 return w;
             continue;
         }
+        if (rc == GNUTLS_E_UNSAFE_RENEGOTIATION_DENIED) {
+            /* Our own stack refused: the server is legacy and reneg=unsafe was not asked for.
+             * Nothing about the server's answer is known. */
+            snprintf(c->err, sizeof(c->err), "our TLS stack refuses to renegotiate with a server "
+                     "that did not signal RFC 5746 (use reneg=unsafe to probe it)");
+            return TLS_IO_HARNESS;
+        }
         if (rc == GNUTLS_E_WARNING_ALERT_RECEIVED) {
             /* RFC 5746 §4.2 refusal: a warning no_renegotiation; the session goes on. */
             tls_note_warning(c);
@@ -696,7 +722,8 @@ void tls_conn_info(tls_conn_t *c, tls_info_t *out)
     gnutls_group_t g = gnutls_group_get(c->s);
     out->group = g ? gnutls_group_get_name(g) : NULL;
     out->resumed = gnutls_session_is_resumed(c->s) != 0;
-    out->safe_reneg = gnutls_safe_renegotiation_status(c->s) != 0;
+    out->safe_reneg = c->server ? gnutls_safe_renegotiation_status(c->s) != 0
+                                : c->have_server_hello && c->server_hello_ri;
 }
 
 int tls_conn_peer_cert(tls_conn_t *c, span_t *der)

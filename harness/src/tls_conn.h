@@ -68,6 +68,9 @@ typedef struct tls_conn {
      * TLS handshake (they are the head of tx/rx; the wire check reads them as TCP payload). */
     bool upgraded;
     uint64_t clear_tx, clear_rx;
+    /* The last ServerHello as it arrived (client side): what the server really sent. */
+    bool have_server_hello;
+    bool server_hello_ri; /* it carried renegotiation_info (RFC 5746) */
     /* What crossed above TLS (plain: above TCP), per direction, as the engine saw it: the
      * claim the wire check holds against the decrypted capture. */
     sha256_stream_t tx, rx;
@@ -84,7 +87,8 @@ typedef struct tls_conn {
 typedef struct tls_info {
     const char *version, *cipher, *kx, *mac, *group;
     bool resumed;
-    bool safe_reneg; /* both sides signalled RFC 5746 secure renegotiation */
+    bool safe_reneg; /* client: the server's ServerHello carried renegotiation_info;
+                      * server: GnuTLS says both sides signalled RFC 5746 */
 } tls_info_t;
 
 /* Takes ownership of fd (closed by tls_conn_close even on failure). */
