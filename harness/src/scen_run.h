@@ -102,7 +102,7 @@ typedef struct sc_conn_rt {
     bool line_cut;           /* a line over the cap was cut: the rest of it is dropped */
     bool starttls_done;      /* what the last starttls saw, for expect injection: */
     int inj_class;           /* 1 discarded, 2 dropped, 3 answered in clear, 4 inside TLS */
-    char inj_evidence[600];
+    char inj_evidence[800];
     bool reneg_done;         /* what the last renegotiate got, for expect renegotiation */
     tls_io_t reneg_io;
     bool have_peer_versions;    /* the target's first VERSIONS, before ours was sent */
