@@ -65,6 +65,12 @@ link_io_t link_chan_send_raw(link_chan_t *ch, span_t bytes, hs_ns_t deadline) HS
  * pending (a target that closed mid-cell). */
 link_io_t link_chan_recv(link_chan_t *ch, cell_t *out, hs_ns_t deadline) HS_MUST_CHECK;
 
+/* Text protocols and raw TLS records read bytes, not cells: link_chan_fill appends what
+ * arrives (≥ 1 byte, or why nothing did) to rx; link_chan_take_raw removes the first n bytes
+ * of rx and records them as one received raw chunk (a line, a reply, a record). */
+link_io_t link_chan_fill(link_chan_t *ch, hs_ns_t deadline) HS_MUST_CHECK;
+void link_chan_take_raw(link_chan_t *ch, size_t n);
+
 /* Milliseconds between channel start and the target's close, or -1 if it has not closed. */
 double link_chan_close_ms(const link_chan_t *ch);
 

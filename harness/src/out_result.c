@@ -48,6 +48,13 @@ static void wire_claims(json_out_t *j, const tls_conn_t *t)
     json_obj_begin(j, "stream");
     stream_evidence(j, "sent", &t->tx);
     stream_evidence(j, "recv", &t->rx);
+    if (t->upgraded) {
+        /* STARTTLS: the head of each stream crossed in clear, before the TLS handshake. */
+        json_obj_begin(j, "clear");
+        json_int(j, "sent", (int64_t)t->clear_tx);
+        json_int(j, "recv", (int64_t)t->clear_rx);
+        json_obj_end(j);
+    }
     json_obj_end(j);
 }
 

@@ -31,6 +31,13 @@ static inline bool sc_cmd_is_relay_msg(int cmd) { return cmd >= 256; }
 typedef enum sc_role { SC_ROLE_INITIATOR, SC_ROLE_RESPONDER, SC_ROLE_MITM } sc_role_t;
 const char *sc_role_name(sc_role_t r);
 
+/* The header's protocol: tor-link (cells), tls (application data after a TLS handshake) or a
+ * STARTTLS protocol (<proto>-starttls: lines in clear, then TLS).  Every protocol but tor-link
+ * is read as text (expect line / reply / text). */
+bool sc_protocol_known(const char *name);
+bool sc_protocol_is_starttls(const char *name);
+bool sc_protocol_is_text(const char *name);
+
 typedef enum sc_level { SC_MUST, SC_SHOULD, SC_MAY } sc_level_t;
 const char *sc_level_name(sc_level_t l);
 
@@ -41,12 +48,18 @@ typedef enum sc_kind {
     ST_SEND_RAW,  /* bytes as given */
     ST_SEND_VAR,  /* replay a captured cell */
     ST_RENEGOTIATE,
+    ST_STARTTLS, /* TLS over a connection that began in clear (client, or server if accepted) */
     ST_CLOSE,
     ST_EXPECT_CELL,
     ST_EXPECT_CLOSE,
     ST_EXPECT_SILENCE,
     ST_EXPECT_ALERT,
     ST_EXPECT_TLS_FAILURE,
+    ST_EXPECT_LINE,      /* text protocols: the next line matches a pattern */
+    ST_EXPECT_REPLY,     /* lines up to the first that matches (a multi-line reply) */
+    ST_EXPECT_TEXT,      /* bytes up to a substring (XMPP: no lines) */
+    ST_EXPECT_INJECTION, /* the class of what the last starttls saw (tls-downgrade.md §2) */
+    ST_EXPECT_RENEG,     /* what the last renegotiate got: accepted / refused-… / no-answer */
     ST_EXPECT_TLS,
     ST_LISTEN, /* responder / MITM roles: parsed, not yet run */
     ST_ACCEPT,
@@ -179,8 +192,30 @@ typedef struct sc_mut {
     sc_bytes_t bytes;  /* M_POKE, M_APPEND */
 } sc_mut_t;
 
+/* What the last renegotiate got, as `expect renegotiation` names it. */
+typedef enum sc_reneg_class {
+    RENEG_ACCEPTED,          /* the new handshake completed */
+    RENEG_REFUSED_KEPT_OPEN, /* a warning alert (no_renegotiation), the connection still up */
+    RENEG_REFUSED_CLOSED,    /* a fatal alert or a close (with or without a warning first) */
+    RENEG_NO_ANSWER,         /* nothing within the bound */
+    RENEG_COUNT,
+} sc_reneg_class_t;
+const char *sc_reneg_class_name(sc_reneg_class_t c);
+
+#define SC_CAP_TEXT_CHECKS 4u /* has= / lacks= per text expectation */
+
+/* A text expectation: the pattern that ends it and substrings the consumed text must / must
+ * not contain (strings live in the scenario arena). */
+typedef struct sc_text_expect {
+    const char *pat; /* line/reply: a glob for a whole line; text: a substring */
+    size_t n_has, n_lacks;
+    const char *has[SC_CAP_TEXT_CHECKS], *lacks[SC_CAP_TEXT_CHECKS];
+} sc_text_expect_t;
+
 typedef struct sc_tls_choice {
-    int version; /* -1 none (plain TCP), 0 any, 12, 13 */
+    int version; /* -1 none (plain TCP), 0 any (1.2 and 1.3), 10, 11, 12, 13 */
+    bool scsv;   /* TLS_FALLBACK_SCSV in the suite list */
+    int reneg;   /* tls_reneg_t: safe (default), unsafe, none */
     char ciphers[128], groups[128], kx[64];
     char priority[400];
 } sc_tls_choice_t;
@@ -218,6 +253,13 @@ typedef struct sc_step {
     int alert_level, alert_desc;
     /* expect tls */
     char tls_version[16], tls_cipher[48], tls_kx[48], tls_group[48];
+    int tls_ri; /* expect tls ri=yes|no: -1 unchecked */
+    /* expect line / reply / text */
+    sc_text_expect_t texp;
+    /* starttls: plaintext wait before the handshake, observation inside TLS after it */
+    int64_t settle_ms, observe_ms;
+    /* expect injection (bit N: class N is acceptable) / expect renegotiation (bit per class) */
+    unsigned accept_mask;
     /* mitm block */
     size_t n_hooks;
     sc_hook_t *hooks; /* arena */

@@ -3,6 +3,7 @@
  * every step keyword has its own small parser that validates arguments against the field
  * table below and the state so far (connections opened, variables captured). */
 #include "scen_parse.h"
+#include "tls_conn.h"
 #include "wire_relay.h"
 
 #include "wire_cell.h"
@@ -32,6 +33,39 @@ const char *sc_role_name(sc_role_t r)
     case SC_ROLE_INITIATOR: return "initiator";
     case SC_ROLE_RESPONDER: return "responder";
     case SC_ROLE_MITM: return "mitm";
+    }
+    return "?";
+}
+
+static const char *const protocols[] = {
+    "tor-link", "tls", "smtp-starttls", "imap-starttls", "pop3-starttls", "nntp-starttls",
+    "xmpp-starttls",
+};
+
+bool sc_protocol_known(const char *name)
+{
+    for (size_t i = 0; i < HS_ARRAY_LEN(protocols); i++)
+        if (!strcmp(name, protocols[i]))
+            return true;
+    return false;
+}
+
+bool sc_protocol_is_starttls(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 9 && !strcmp(name + n - 9, "-starttls");
+}
+
+bool sc_protocol_is_text(const char *name) { return strcmp(name, "tor-link") != 0; }
+
+const char *sc_reneg_class_name(sc_reneg_class_t c)
+{
+    switch (c) {
+    case RENEG_ACCEPTED: return "accepted";
+    case RENEG_REFUSED_KEPT_OPEN: return "refused-kept-open";
+    case RENEG_REFUSED_CLOSED: return "refused-closed";
+    case RENEG_NO_ANSWER: return "no-answer";
+    case RENEG_COUNT: break;
     }
     return "?";
 }
@@ -193,6 +227,8 @@ typedef struct tok {
 typedef struct conn_state {
     bool tls_fail_expected;
     int tls_version;
+    bool starttls;     /* a starttls step ran on it (expect injection needs one) */
+    bool renegotiated; /* a renegotiate step ran on it (expect renegotiation needs one) */
 } conn_state_t;
 
 typedef struct parser {
@@ -209,6 +245,7 @@ typedef struct parser {
     int header_line[16];
     int last_key; /* for continuation lines */
     bool listening;
+    int listen_tls_version;
 } parser_t;
 
 static void diag(parser_t *p, int col, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -878,9 +915,9 @@ static void header_value(parser_t *p, int key, int col, const char *v, size_t n)
             diag(p, col, "role is initiator, responder or mitm; got '%s'", buf);
         return;
     case H_PROTOCOL:
-        if (strcmp(buf, "tor-link"))
-            diag(p, col, "protocol is tor-link (the only one the engine speaks yet); got '%s'",
-                 buf);
+        if (!sc_protocol_known(buf))
+            diag(p, col, "protocol is tor-link, tls, smtp-starttls, imap-starttls, "
+                 "pop3-starttls, nntp-starttls or xmpp-starttls; got '%s'", buf);
         set_text(p, col, s->protocol, sizeof(s->protocol), v, n, false);
         return;
     case H_PEERS: {
@@ -1029,6 +1066,7 @@ static sc_step_t *new_step(parser_t *p, sc_kind_t kind, const char *line, size_t
     st->within_ms = -1;
     st->as_var = st->use_var = -1;
     st->alert_level = st->alert_desc = -1;
+    st->tls_ri = -1;
     size_t b = 0, e = len;
     while (b < e && (line[b] == ' ' || line[b] == '\t'))
         b++;
@@ -1327,6 +1365,26 @@ static void parse_send(parser_t *p, const tok_t *toks, int n, const char *line, 
              "be sent on it");
         return;
     }
+    if (tok_is(&toks[1], "line")) {
+        /* A text protocol's line: the string, then CRLF. */
+        sc_step_t *st = new_step(p, ST_SEND_RAW, line, len);
+        if (!st)
+            return;
+        sc_bytes_t b;
+        if (n != 3 || !toks[2].quoted) {
+            diag(p, toks[1].col, "expected one quoted string after 'send line' (CRLF is added)");
+            return;
+        }
+        if (!bytes_value(p, toks[2].col, toks[2].s, toks[2].len, &b))
+            return;
+        st->raw.len = b.len + 2;
+        st->raw.p = arena_alloc(p, st->raw.len);
+        if (!st->raw.p)
+            return;
+        memcpy(st->raw.p, b.p, b.len);
+        memcpy(st->raw.p + b.len, "\r\n", 2);
+        return;
+    }
     if (tok_is(&toks[1], "raw")) {
         sc_step_t *st = new_step(p, ST_SEND_RAW, line, len);
         if (!st)
@@ -1394,8 +1452,28 @@ static bool tls_opt(parser_t *p, const tok_t *t, sc_tls_choice_t *tls)
     char key[16];
     snprintf(key, sizeof(key), "%.*s", (int)(kl < 15 ? kl : 15), t->s);
     int col = t->col + (int)kl + 1;
+    if (!strcmp(key, "scsv") || !strcmp(key, "reneg")) {
+        bool scsv = key[0] == 's';
+        if (scsv && vl == 3 && !memcmp(v, "yes", 3))
+            tls->scsv = true;
+        else if (scsv && vl == 2 && !memcmp(v, "no", 2))
+            tls->scsv = false;
+        else if (!scsv && vl == 4 && !memcmp(v, "safe", 4))
+            tls->reneg = TLS_RENEG_SAFE;
+        else if (!scsv && vl == 6 && !memcmp(v, "unsafe", 6))
+            tls->reneg = TLS_RENEG_UNSAFE;
+        else if (!scsv && vl == 4 && !memcmp(v, "none", 4))
+            tls->reneg = TLS_RENEG_NONE;
+        else
+            diag(p, col, scsv ? "scsv is yes or no" : "reneg is safe, unsafe or none");
+        return true;
+    }
     if (!strcmp(key, "tls")) {
-        if (vl == 3 && !memcmp(v, "1.2", 3))
+        if (vl == 3 && !memcmp(v, "1.0", 3))
+            tls->version = 10;
+        else if (vl == 3 && !memcmp(v, "1.1", 3))
+            tls->version = 11;
+        else if (vl == 3 && !memcmp(v, "1.2", 3))
             tls->version = 12;
         else if (vl == 3 && !memcmp(v, "1.3", 3))
             tls->version = 13;
@@ -1404,7 +1482,7 @@ static bool tls_opt(parser_t *p, const tok_t *t, sc_tls_choice_t *tls)
         else if (vl == 4 && !memcmp(v, "none", 4))
             tls->version = -1;
         else
-            diag(p, col, "tls is 1.2, 1.3, any or none; got '%.*s'", (int)vl, v);
+            diag(p, col, "tls is 1.0, 1.1, 1.2, 1.3, any or none; got '%.*s'", (int)vl, v);
         return true;
     }
     char *dst = NULL;
@@ -1475,6 +1553,8 @@ static void parse_connect(parser_t *p, const tok_t *toks, int n, const char *lin
     sc_step_t *st = new_step(p, listen ? ST_LISTEN : ST_CONNECT, line, len);
     if (!st)
         return;
+    if (sc_protocol_is_starttls(s->protocol))
+        st->tls.version = -1; /* STARTTLS protocols begin in clear */
     char name[SC_CAP_NAME] = "";
     for (int i = 1; i < n; i++) {
         const tok_t *t = &toks[i];
@@ -1499,13 +1579,14 @@ static void parse_connect(parser_t *p, const tok_t *toks, int n, const char *lin
         }
         if (!tls_opt(p, t, &st->tls)) {
             diag(p, t->col, "unknown %s option '%.*s' (expected tls=, ciphers=, groups=, kx=, "
-                 "priority=, as NAME, within DUR)", listen ? "listen" : "connect", (int)t->len,
-                 t->s);
+                 "priority=, scsv=, reneg=, as NAME, within DUR)", listen ? "listen" : "connect",
+                 (int)t->len, t->s);
             return;
         }
     }
     if (listen) {
         p->listening = true;
+        p->listen_tls_version = st->tls.version;
         return;
     }
     if (!name[0] && s->role == SC_ROLE_MITM && conn_index(s, "server", 6) < 0)
@@ -1607,6 +1688,187 @@ static void parse_expect_cell(parser_t *p, const tok_t *toks, int n, sc_step_t *
     }
 }
 
+/* A quoted string as a NUL-terminated arena copy (escapes decoded; no NUL inside). */
+static const char *string_value(parser_t *p, int col, const char *s, size_t n)
+{
+    sc_bytes_t b;
+    if (n < 2 || s[0] != '"') {
+        diag(p, col, "expected a quoted string, e.g. \"250 *\"");
+        return NULL;
+    }
+    if (!bytes_value(p, col, s, n, &b))
+        return NULL;
+    if (memchr(b.p, 0, b.len)) {
+        diag(p, col, "a pattern cannot contain a NUL byte");
+        return NULL;
+    }
+    char *out = arena_alloc(p, b.len + 1);
+    if (!out)
+        return NULL;
+    memcpy(out, b.p, b.len);
+    out[b.len] = 0;
+    return out;
+}
+
+/* expect line "GLOB" · expect reply "GLOB" · expect text "SUBSTRING" — each [has="S"]…
+ * [lacks="S"]… [within DUR]; expect injection class=LIST · expect renegotiation LIST. */
+static void parse_expect_text(parser_t *p, const tok_t *toks, int n, const char *line,
+                              size_t len)
+{
+    const tok_t *w = &toks[1];
+    conn_state_t *cs = &p->conn[p->cur_conn];
+    if (tok_is(w, "injection") || tok_is(w, "renegotiation")) {
+        bool inj = w->s[0] == 'i';
+        if (inj ? !cs->starttls : !cs->renegotiated) {
+            diag(p, w->col, "'expect %.*s' judges what the last '%s' on this connection saw; "
+                 "there is none before it", (int)w->len, w->s, inj ? "starttls" : "renegotiate");
+            return;
+        }
+        sc_step_t *st = new_step(p, inj ? ST_EXPECT_INJECTION : ST_EXPECT_RENEG, line, len);
+        if (!st)
+            return;
+        for (int i = 2; i < n; i++) {
+            const tok_t *t = &toks[i];
+            if (tok_is(t, "within")) {
+                if (!within(p, toks, n, &i, &st->within_ms))
+                    return;
+                continue;
+            }
+            const char *v = t->s;
+            size_t vl = t->len;
+            if (inj) {
+                if (vl < 7 || memcmp(v, "class=", 6)) {
+                    diag(p, t->col, "expected class=LIST (1 discarded, 2 dropped, 3 answered "
+                         "in clear, 4 answered inside TLS) or 'within DUR'");
+                    return;
+                }
+                v += 6;
+                vl -= 6;
+            }
+            /* A comma list of classes: numbers 1-4, or renegotiation outcome names. */
+            size_t a = 0;
+            while (a < vl) {
+                size_t b = a;
+                while (b < vl && v[b] != ',')
+                    b++;
+                int cls = -1;
+                if (inj && b - a == 1 && v[a] >= '1' && v[a] <= '4')
+                    cls = v[a] - '0';
+                for (int c = 0; !inj && c < RENEG_COUNT; c++)
+                    if (strlen(sc_reneg_class_name((sc_reneg_class_t)c)) == b - a &&
+                        !memcmp(v + a, sc_reneg_class_name((sc_reneg_class_t)c), b - a))
+                        cls = c;
+                if (cls < 0) {
+                    diag(p, t->col + (int)(v - t->s + (long)a), inj
+                         ? "an injection class is 1, 2, 3 or 4"
+                         : "a renegotiation outcome is accepted, refused-kept-open, "
+                           "refused-closed or no-answer");
+                    return;
+                }
+                st->accept_mask |= 1u << cls;
+                a = b + 1;
+            }
+        }
+        if (!st->accept_mask)
+            diag(p, w->col, inj ? "expected class=LIST" : "expected the acceptable outcomes, "
+                 "e.g. 'expect renegotiation refused-kept-open,refused-closed'");
+        return;
+    }
+    if (cs->tls_version >= 0 && !cs->starttls && p->sc->role != SC_ROLE_RESPONDER &&
+        !strcmp(p->sc->protocol, "tor-link")) {
+        diag(p, w->col, "text expectations belong to text protocols (this file is tor-link)");
+        return;
+    }
+    sc_kind_t kind = tok_is(w, "line") ? ST_EXPECT_LINE
+                     : tok_is(w, "reply") ? ST_EXPECT_REPLY : ST_EXPECT_TEXT;
+    sc_step_t *st = new_step(p, kind, line, len);
+    if (!st)
+        return;
+    if (n < 3 || !toks[2].quoted) {
+        diag(p, w->col, kind == ST_EXPECT_TEXT ? "expected 'expect text \"SUBSTRING\"'"
+                                               : "expected 'expect %.*s \"PATTERN\"' (a glob: * "
+                                                 "any text, ? one character)",
+             (int)w->len, w->s);
+        return;
+    }
+    st->texp.pat = string_value(p, toks[2].col, toks[2].s, toks[2].len);
+    if (!st->texp.pat)
+        return;
+    if (kind == ST_EXPECT_TEXT && !st->texp.pat[0]) {
+        diag(p, toks[2].col, "the substring must not be empty");
+        return;
+    }
+    for (int i = 3; i < n; i++) {
+        const tok_t *t = &toks[i];
+        if (tok_is(t, "within")) {
+            if (!within(p, toks, n, &i, &st->within_ms))
+                return;
+            continue;
+        }
+        bool has = t->len > 4 && !memcmp(t->s, "has=", 4);
+        bool lacks = t->len > 6 && !memcmp(t->s, "lacks=", 6);
+        if (!has && !lacks) {
+            diag(p, t->col, "expected has=\"TEXT\", lacks=\"TEXT\" or 'within DUR', got '%.*s'",
+                 (int)t->len, t->s);
+            return;
+        }
+        size_t *cnt = has ? &st->texp.n_has : &st->texp.n_lacks;
+        if (*cnt == SC_CAP_TEXT_CHECKS) {
+            diag(p, t->col, "at most %u has= and %u lacks= per expectation", SC_CAP_TEXT_CHECKS,
+                 SC_CAP_TEXT_CHECKS);
+            return;
+        }
+        size_t skip = has ? 4 : 6;
+        const char *v = string_value(p, t->col + (int)skip, t->s + skip, t->len - skip);
+        if (!v)
+            return;
+        (has ? st->texp.has : st->texp.lacks)[(*cnt)++] = v;
+    }
+}
+
+/* starttls [tls=… ciphers=… priority=… scsv=… reneg=…] [settle=DUR] [observe=DUR] [within DUR] */
+static void parse_starttls(parser_t *p, const tok_t *toks, int n, const char *line, size_t len)
+{
+    if (!need_conn(p, &toks[0]))
+        return;
+    conn_state_t *cs = &p->conn[p->cur_conn];
+    if (cs->tls_version >= 0 || cs->starttls) {
+        diag(p, toks[0].col, "'starttls' upgrades a connection that is still in clear; this one "
+             "%s", cs->starttls ? "already ran starttls" : "has TLS from the start (tls=none "
+             "opens it in clear)");
+        return;
+    }
+    sc_step_t *st = new_step(p, ST_STARTTLS, line, len);
+    if (!st)
+        return;
+    st->tls.version = 0;
+    for (int i = 1; i < n; i++) {
+        const tok_t *t = &toks[i];
+        if (tok_is(t, "within")) {
+            if (!within(p, toks, n, &i, &st->within_ms))
+                return;
+            continue;
+        }
+        bool settle = t->len > 7 && !memcmp(t->s, "settle=", 7);
+        bool observe = t->len > 8 && !memcmp(t->s, "observe=", 8);
+        if (settle || observe) {
+            size_t k = settle ? 7 : 8;
+            if (!duration_value(p, t->col + (int)k, t->s + k, t->len - k,
+                                settle ? &st->settle_ms : &st->observe_ms))
+                return;
+            continue;
+        }
+        if (!tls_opt(p, t, &st->tls) || st->tls.version < 0) {
+            diag(p, t->col, "unknown starttls option '%.*s' (expected tls=1.0|1.1|1.2|1.3|any, "
+                 "ciphers=, groups=, kx=, priority=, scsv=, reneg=, settle=DUR, observe=DUR, "
+                 "within DUR)", (int)t->len, t->s);
+            return;
+        }
+    }
+    cs->starttls = true;
+    cs->tls_version = st->tls.version;
+}
+
 static void parse_expect(parser_t *p, const tok_t *toks, int n, const char *line, size_t len)
 {
     if (!need_conn(p, &toks[0]))
@@ -1620,13 +1882,14 @@ static void parse_expect(parser_t *p, const tok_t *toks, int n, const char *line
     scenario_t *s = p->sc;
     conn_state_t *cs = &p->conn[p->cur_conn];
     bool prev_connect = s->n_steps > 0 && (s->steps[s->n_steps - 1].kind == ST_CONNECT ||
-                                           s->steps[s->n_steps - 1].kind == ST_ACCEPT) &&
+                                           s->steps[s->n_steps - 1].kind == ST_ACCEPT ||
+                                           s->steps[s->n_steps - 1].kind == ST_STARTTLS) &&
                         s->steps[s->n_steps - 1].conn == p->cur_conn;
     if (tok_is(w, "tls-failure") || tok_is(w, "tls")) {
         bool fail = w->len > 3;
         if (!prev_connect) {
             diag(p, w->col, "'expect %.*s' checks the TLS handshake: it must directly follow "
-                 "the 'connect' of its connection", (int)w->len, w->s);
+                 "the 'connect', 'accept' or 'starttls' of its connection", (int)w->len, w->s);
             return;
         }
         if (cs->tls_version < 0) {
@@ -1660,9 +1923,14 @@ static void parse_expect(parser_t *p, const tok_t *toks, int n, const char *line
                     diag(p, col, "unknown alert '%s' (use the RFC name, e.g. protocol_version, "
                          "handshake_failure, or a number)", val);
             } else if (!fail && !strcmp(key, "version")) {
-                if (strcmp(val, "TLS1.2") && strcmp(val, "TLS1.3"))
-                    diag(p, col, "version is TLS1.2 or TLS1.3");
-                strcpy(st->tls_version, val);
+                if (strcmp(val, "TLS1.0") && strcmp(val, "TLS1.1") && strcmp(val, "TLS1.2") &&
+                    strcmp(val, "TLS1.3"))
+                    diag(p, col, "version is TLS1.0, TLS1.1, TLS1.2 or TLS1.3");
+                snprintf(st->tls_version, sizeof(st->tls_version), "%.15s", val);
+            } else if (!fail && !strcmp(key, "ri")) {
+                st->tls_ri = !strcmp(val, "yes") ? 1 : !strcmp(val, "no") ? 0 : -1;
+                if (st->tls_ri < 0)
+                    diag(p, col, "ri (RFC 5746 renegotiation_info negotiated) is yes or no");
             } else if (!fail && !strcmp(key, "cipher")) {
                 strcpy(st->tls_cipher, val);
             } else if (!fail && !strcmp(key, "kx")) {
@@ -1671,7 +1939,7 @@ static void parse_expect(parser_t *p, const tok_t *toks, int n, const char *line
                 snprintf(st->tls_group, sizeof(st->tls_group), "%s", val);
             } else {
                 diag(p, t->col, "unknown key '%s' (expected %s)", key,
-                     fail ? "alert=" : "version=, cipher=, kx=, group=");
+                     fail ? "alert=" : "version=, cipher=, kx=, group=, ri=");
                 return;
             }
         }
@@ -1680,6 +1948,11 @@ static void parse_expect(parser_t *p, const tok_t *toks, int n, const char *line
     if (cs->tls_fail_expected) {
         diag(p, w->col, "this connection's TLS handshake is expected to fail; nothing more can "
              "be expected on it");
+        return;
+    }
+    if (tok_is(w, "line") || tok_is(w, "reply") || tok_is(w, "text") ||
+        tok_is(w, "injection") || tok_is(w, "renegotiation")) {
+        parse_expect_text(p, toks, n, line, len);
         return;
     }
     if (tok_is(w, "close")) {
@@ -1845,6 +2118,7 @@ static void parse_step(parser_t *p, const char *line, size_t len)
             return;
         }
         sc_step_t *st = new_step(p, ST_RENEGOTIATE, line, len);
+        p->conn[p->cur_conn].renegotiated = true;
         for (int i = 1; st && i < n; i++) {
             if (!tok_is(&toks[i], "within")) {
                 diag(p, toks[i].col, "expected 'within DUR'");
@@ -1853,6 +2127,8 @@ static void parse_step(parser_t *p, const char *line, size_t len)
             if (!within(p, toks, n, &i, &st->within_ms))
                 return;
         }
+    } else if (tok_is(k, "starttls")) {
+        parse_starttls(p, toks, n, line, len);
     } else if (tok_is(k, "close")) {
         if (!need_conn(p, k))
             return;
@@ -1887,7 +2163,7 @@ static void parse_step(parser_t *p, const char *line, size_t len)
         }
         strcpy(s->conns[s->n_conns], name);
         p->cur_conn = (int)s->n_conns++;
-        p->conn[p->cur_conn].tls_version = 0;
+        p->conn[p->cur_conn].tls_version = p->listen_tls_version;
         st->conn = p->cur_conn;
     } else if (tok_is(k, "mitm")) {
         if (s->role != SC_ROLE_MITM) {
@@ -1908,7 +2184,7 @@ static void parse_step(parser_t *p, const char *line, size_t len)
         p->in_mitm = true;
     } else {
         diag(p, k->col, "unknown step '%.*s' (expected connect, use, send, expect, renegotiate, "
-             "close, listen, accept or mitm)", (int)k->len, k->s);
+             "starttls, close, listen, accept or mitm)", (int)k->len, k->s);
     }
 }
 

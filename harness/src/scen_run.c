@@ -10,6 +10,7 @@
 #include "scen_build.h"
 #include "scen_listen.h"
 #include "scen_match.h"
+#include "scen_text.h"
 #include "wire_tls_alert.h"
 #include "wire_versions.h"
 
@@ -69,16 +70,31 @@ bool scen_needs_identity(const scenario_t *s)
 /* ---------------------------------------------------------------------------------------- */
 /* Step results. */
 
-typedef enum { STEP_OK, STEP_MISMATCH, STEP_ERROR } step_rc_t;
+typedef sc_step_rc_t step_rc_t;
 
 static void outcome(sc_ctx_t *x, sc_outcome_t o, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+static void voutcome(sc_ctx_t *x, sc_outcome_t o, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+static void voutcome(sc_ctx_t *x, sc_outcome_t o, const char *fmt, va_list ap)
+{
+    x->run->outcome = o;
+    vsnprintf(x->run->detail, sizeof(x->run->detail), fmt, ap);
+}
+
 static void outcome(sc_ctx_t *x, sc_outcome_t o, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    x->run->outcome = o;
-    vsnprintf(x->run->detail, sizeof(x->run->detail), fmt, ap);
+    voutcome(x, o, fmt, ap);
+    va_end(ap);
+}
+
+void scen_outcome(sc_ctx_t *x, sc_outcome_t o, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    voutcome(x, o, fmt, ap);
     va_end(ap);
 }
 
@@ -86,6 +102,8 @@ static int64_t within_of(const sc_ctx_t *x, const sc_step_t *st)
 {
     return st->within_ms > 0 ? st->within_ms : x->s->timeout_ms;
 }
+
+int64_t scen_within(const sc_ctx_t *x, const sc_step_t *st) { return within_of(x, st); }
 
 static double since_ms(const sc_ctx_t *x) { return hs_ns_to_ms(hs_mono_ns() - x->t0); }
 
@@ -222,6 +240,8 @@ static tls_opts_t tls_opts_of(const sc_ctx_t *x, const sc_tls_choice_t *t)
 {
     return (tls_opts_t){
         .version = t->version,
+        .fallback_scsv = t->scsv,
+        .reneg = (tls_reneg_t)t->reneg,
         .ciphers = t->ciphers[0] ? t->ciphers : NULL,
         .groups = t->groups[0] ? t->groups : NULL,
         .kx = t->kx[0] ? t->kx : NULL,
@@ -231,6 +251,13 @@ static tls_opts_t tls_opts_of(const sc_ctx_t *x, const sc_tls_choice_t *t)
 }
 
 static step_rc_t handshake(sc_ctx_t *x, const sc_step_t *st, sc_conn_rt_t *c, hs_ns_t deadline);
+
+tls_opts_t scen_tls_opts(const sc_ctx_t *x, const sc_tls_choice_t *t) { return tls_opts_of(x, t); }
+
+sc_step_rc_t scen_handshake(sc_ctx_t *x, const sc_step_t *st, sc_conn_rt_t *c, hs_ns_t deadline)
+{
+    return handshake(x, st, c, deadline);
+}
 
 /* Buffers for a connection about to open (connect or accept); it is freed at the end either way. */
 static bool conn_start(sc_ctx_t *x, sc_conn_rt_t *c)
@@ -292,7 +319,8 @@ static step_rc_t handshake(sc_ctx_t *x, const sc_step_t *st, sc_conn_rt_t *c, hs
     /* The handshake failed: an outcome about the target.  Whether that was expected is for
      * the next step (expect tls-failure) to say; otherwise it decides the scenario here. */
     size_t next = (size_t)(st - x->s->steps) + 1;
-    if (next < x->s->n_steps && x->s->steps[next].kind == ST_EXPECT_TLS_FAILURE)
+    if (next < x->s->n_steps && (x->s->steps[next].kind == ST_EXPECT_TLS_FAILURE ||
+                                 x->s->steps[next].kind == ST_EXPECT_INJECTION))
         return STEP_OK;
     link_io_t lio = c->tls_status == TLS_IO_TIMEOUT  ? LINK_TIMEOUT
                     : c->tls_status == TLS_IO_CLOSED ? LINK_CLOSED
@@ -568,6 +596,8 @@ static step_rc_t do_expect_cell(sc_ctx_t *x, const sc_step_t *st)
 
 static step_rc_t do_expect_close(sc_ctx_t *x, const sc_step_t *st)
 {
+    if (sc_protocol_is_text(x->s->protocol))
+        return scen_text_expect_close(x, st);
     sc_conn_rt_t *c = &x->run->conns[st->conn];
     int64_t ms = within_of(x, st);
     cell_t cell;
@@ -584,6 +614,8 @@ static step_rc_t do_expect_close(sc_ctx_t *x, const sc_step_t *st)
 
 static step_rc_t do_expect_silence(sc_ctx_t *x, const sc_step_t *st)
 {
+    if (sc_protocol_is_text(x->s->protocol))
+        return scen_text_expect_close(x, st);
     sc_conn_rt_t *c = &x->run->conns[st->conn];
     cell_t cell;
     link_io_t io = next_cell(c, &cell, hs_deadline_in_ms(st->within_ms), -1);
@@ -624,10 +656,19 @@ static step_rc_t do_expect_alert(sc_ctx_t *x, const sc_step_t *st)
     }
     t->stop_on_warning = true;
     cell_t cell;
-    link_io_t io = next_cell(c, &cell, deadline, -1);
-    t->stop_on_warning = false;
-    if (io == LINK_OK)
-        return unexpected_cell(x, &cell, "an alert");
+    link_io_t io;
+    if (sc_protocol_is_text(x->s->protocol)) {
+        /* Text: any application data before the alert is the evidence against it. */
+        io = c->ch.rx_len ? LINK_OK : link_chan_fill(&c->ch, deadline);
+        t->stop_on_warning = false;
+        if (io == LINK_OK)
+            return scen_text_unexpected(x, c, "an alert");
+    } else {
+        io = next_cell(c, &cell, deadline, -1);
+        t->stop_on_warning = false;
+        if (io == LINK_OK)
+            return unexpected_cell(x, &cell, "an alert");
+    }
     if (io == LINK_ALERT) {
         c->alerts_consumed = t->warning_alerts + (t->alert_level == 2 ? 1 : 0);
         alert_outcome(x, t->alert_level, t->alert_desc);
@@ -684,8 +725,20 @@ static step_rc_t do_expect_tls(sc_ctx_t *x, const sc_step_t *st)
             return STEP_MISMATCH;
         }
     }
-    outcome(x, SO_EXPECTED, "TLS %s, %s, kx %s, group %s", i->version ? i->version : "?",
-            i->cipher ? i->cipher : "?", i->kx ? i->kx : "?", i->group ? i->group : "none");
+    if (st->tls_ri >= 0 && (int)i->safe_reneg != st->tls_ri) {
+        outcome(x, SO_OTHER_REPLY, "the %s renegotiation_info (RFC 5746), expected %s",
+                c->ch.tls.server ? "handshake did not negotiate"
+                : i->safe_reneg ? "ServerHello carries" : "ServerHello carries no",
+                st->tls_ri ? "it" : "none");
+        if (c->ch.tls.server && i->safe_reneg)
+            outcome(x, SO_OTHER_REPLY, "the handshake negotiated renegotiation_info (RFC 5746), "
+                    "expected none");
+        return STEP_MISMATCH;
+    }
+    outcome(x, SO_EXPECTED, "TLS %s, %s, kx %s, group %s%s", i->version ? i->version : "?",
+            i->cipher ? i->cipher : "?", i->kx ? i->kx : "?", i->group ? i->group : "none",
+            st->tls_ri < 0 ? "" : i->safe_reneg ? ", renegotiation_info in the ServerHello"
+                                                : ", no renegotiation_info in the ServerHello");
     return STEP_OK;
 }
 
@@ -695,6 +748,8 @@ static step_rc_t do_renegotiate(sc_ctx_t *x, const sc_step_t *st)
     hs_ns_t deadline = hs_deadline_in_ms(within_of(x, st));
     tls_io_t io = tls_conn_renegotiate(&c->ch.tls, deadline, c->ch.rx, HS_CAP_RX_BUFFER,
                                        &c->ch.rx_len);
+    c->reneg_done = true;
+    c->reneg_io = io;
     if (io == TLS_IO_HARNESS) {
         outcome(x, SO_HARNESS, "renegotiation: %s", c->ch.tls.err);
         return STEP_ERROR;
@@ -713,6 +768,12 @@ static step_rc_t run_step(sc_ctx_t *x, const sc_step_t *st)
     case ST_SEND_RAW:
     case ST_SEND_VAR: return do_send(x, st);
     case ST_RENEGOTIATE: return do_renegotiate(x, st);
+    case ST_STARTTLS: return scen_text_starttls(x, st);
+    case ST_EXPECT_LINE:
+    case ST_EXPECT_REPLY:
+    case ST_EXPECT_TEXT: return scen_text_expect(x, st);
+    case ST_EXPECT_INJECTION: return scen_text_expect_injection(x, st);
+    case ST_EXPECT_RENEG: return scen_text_expect_reneg(x, st);
     case ST_CLOSE: {
         sc_conn_rt_t *c = &x->run->conns[st->conn];
         tls_conn_close(&c->ch.tls, hs_deadline_in_ms(200));

@@ -98,6 +98,13 @@ typedef struct sc_conn_rt {
     sc_auth_sent_t auth_sent[SC_CAP_AUTH_SENT];
     bool accepted;              /* responder role: the target connected to us */
     bld_t server_cert;          /* the X.509 link certificate we presented in TLS (accepted) */
+    /* Text protocols (scen_text.c). */
+    bool line_cut;           /* a line over the cap was cut: the rest of it is dropped */
+    bool starttls_done;      /* what the last starttls saw, for expect injection: */
+    int inj_class;           /* 1 discarded, 2 dropped, 3 answered in clear, 4 inside TLS */
+    char inj_evidence[800];
+    bool reneg_done;         /* what the last renegotiate got, for expect renegotiation */
+    tls_io_t reneg_io;
     bool have_peer_versions;    /* the target's first VERSIONS, before ours was sent */
     uint16_t peer_versions[HS_CAP_VERSIONS];
     size_t n_peer_versions;
@@ -149,5 +156,15 @@ typedef struct sc_ctx {
     sc_run_t *run;
     hs_ns_t t0;
 } sc_ctx_t;
+
+typedef enum sc_step_rc { STEP_OK, STEP_MISMATCH, STEP_ERROR } sc_step_rc_t;
+void scen_outcome(sc_ctx_t *x, sc_outcome_t o, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* The step's bound: its `within`, else the header's timeout. */
+int64_t scen_within(const sc_ctx_t *x, const sc_step_t *st);
+tls_opts_t scen_tls_opts(const sc_ctx_t *x, const sc_tls_choice_t *t);
+/* The TLS handshake of a connection (connect, accept, starttls) and what its failure means. */
+sc_step_rc_t scen_handshake(sc_ctx_t *x, const sc_step_t *st, sc_conn_rt_t *c,
+                            hs_ns_t deadline);
 
 #endif

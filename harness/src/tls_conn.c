@@ -3,6 +3,7 @@
 
 #include "crypto_rsa.h"
 #include "net_tcp.h"
+#include "wire_tls_hello.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -115,17 +116,32 @@ static bool append_list(char *dst, size_t cap, const char *prefix, const char *l
     return true;
 }
 
+/* The %-flags a probe sets on top of the version/suite choice (also after priority=). */
+static bool append_flags(char *out, size_t cap, const tls_opts_t *o)
+{
+    size_t used = strlen(out);
+    const char *scsv = o->fallback_scsv ? ":%FALLBACK_SCSV" : "";
+    const char *ri = o->reneg == TLS_RENEG_NONE     ? ":%DISABLE_SAFE_RENEGOTIATION"
+                     : o->reneg == TLS_RENEG_UNSAFE ? ":%UNSAFE_RENEGOTIATION"
+                                                    : "";
+    int n = snprintf(out + used, cap - used, "%s%s", scsv, ri);
+    return n >= 0 && (size_t)n < cap - used;
+}
+
 static bool build_priority(const tls_opts_t *o, char *out, size_t cap)
 {
     if (o->priority) {
         if (strlen(o->priority) >= cap)
             return false;
         strcpy(out, o->priority);
-        return true;
+        return (!o->fallback_scsv && o->reneg == TLS_RENEG_SAFE) || append_flags(out, cap, o);
     }
     bool v13 = o->version == 0 || o->version == 13;
     bool v12 = o->version == 0 || o->version == 12;
-    snprintf(out, cap, "NONE%s%s", v13 ? ":+VERS-TLS1.3" : "", v12 ? ":+VERS-TLS1.2" : "");
+    bool old = o->version == 10 || o->version == 11; /* CBC + SHA-1 suites, as then */
+    snprintf(out, cap, "NONE%s%s%s%s", v13 ? ":+VERS-TLS1.3" : "", v12 ? ":+VERS-TLS1.2" : "",
+             o->version == 11 ? ":+VERS-TLS1.1" : "", o->version == 10 ? ":+VERS-TLS1.0" : "");
+    v12 = v12 || old;
     const char *ciphers = o->ciphers ? o->ciphers
                           : v12 ? "AES-256-GCM,AES-128-GCM,CHACHA20-POLY1305,AES-256-CBC,AES-128-CBC"
                                 : "AES-256-GCM,AES-128-GCM,CHACHA20-POLY1305";
@@ -140,7 +156,8 @@ static bool build_priority(const tls_opts_t *o, char *out, size_t cap)
     } else {
         ok = ok && append_list(out, cap, "", "AEAD");
     }
-    return ok && append_list(out, cap, "", "SIGN-ALL,COMP-NULL,CTYPE-X509");
+    ok = ok && append_list(out, cap, "", "SIGN-ALL,COMP-NULL,CTYPE-X509");
+    return ok && append_flags(out, cap, o);
 }
 
 /* Undoes a half-built session: a failed init leaves nothing for close to send or free except
@@ -201,6 +218,21 @@ static void note_handshake(tls_conn_t *c)
         c->have_server_cert_sha256 = crypto_sha256(der, c->server_cert_sha256) == 0;
 }
 
+/* Reads the ServerHello as it arrived (GnuTLS's own view of RFC 5746 status is its
+ * conclusion, not the server's bytes). */
+static int hello_hook(gnutls_session_t s, unsigned htype, unsigned when, unsigned incoming,
+                      const gnutls_datum_t *msg)
+{
+    tls_conn_t *c = gnutls_session_get_ptr(s);
+    tls_server_hello_exts_t h;
+    if (c && htype == GNUTLS_HANDSHAKE_SERVER_HELLO && incoming && when == GNUTLS_HOOK_POST &&
+        msg && tls_server_hello_exts(span_of(msg->data, msg->size), &h) == WIRE_OK) {
+        c->have_server_hello = true;
+        c->server_hello_ri = tls_server_hello_has(&h, TLS_EXT_RENEGOTIATION_INFO);
+    }
+    return 0;
+}
+
 /* Session set-up shared by both ends; the credentials are already in c->cred. */
 static int session_setup(tls_conn_t *c, const tls_opts_t *o, unsigned flags)
 {
@@ -229,6 +261,9 @@ static int session_setup(tls_conn_t *c, const tls_opts_t *o, unsigned flags)
     gnutls_transport_set_pull_function(c->s, tls_pull);
     gnutls_transport_set_push_function(c->s, tls_push);
     gnutls_handshake_set_timeout(c->s, 0);
+    if (!(flags & GNUTLS_SERVER))
+        gnutls_handshake_set_hook_function(c->s, GNUTLS_HANDSHAKE_SERVER_HELLO, GNUTLS_HOOK_POST,
+                                           hello_hook);
     if (o->keylog_path) {
         c->keylog = fopen(o->keylog_path, "a");
         if (!c->keylog) {
@@ -296,6 +331,62 @@ void tls_conn_init_plain(tls_conn_t *c, int fd)
 {
     conn_reset(c, fd);
     c->plain = true;
+}
+
+/* What a plain connection has recorded survives its upgrade: the socket, the close
+ * bookkeeping and the byte streams (the clear part is their head). */
+typedef struct plain_state {
+    int fd;
+    uint16_t local_port;
+    bool saw_eof, saw_rst;
+    hs_ns_t closed_at;
+    sha256_stream_t tx, rx;
+} plain_state_t;
+
+static bool upgrade_begin(tls_conn_t *c, plain_state_t *ps)
+{
+    if (!c->plain || c->fd < 0) {
+        snprintf(c->err, sizeof(c->err), "STARTTLS needs an open plain connection");
+        return false;
+    }
+    *ps = (plain_state_t){ c->fd, c->local_port, c->saw_eof, c->saw_rst, c->closed_at, c->tx,
+                           c->rx };
+    return true;
+}
+
+static int upgrade_end(tls_conn_t *c, const plain_state_t *ps, int rc)
+{
+    /* conn_reset started fresh streams: release them and put the plain ones back. */
+    sha256_stream_finish(&c->tx);
+    sha256_stream_finish(&c->rx);
+    c->fd = ps->fd;
+    c->local_port = ps->local_port;
+    c->saw_eof = ps->saw_eof;
+    c->saw_rst = ps->saw_rst;
+    c->closed_at = ps->closed_at;
+    c->tx = ps->tx;
+    c->rx = ps->rx;
+    c->upgraded = true;
+    c->clear_tx = c->tx.bytes;
+    c->clear_rx = c->rx.bytes;
+    return rc;
+}
+
+int tls_conn_upgrade(tls_conn_t *c, const tls_opts_t *o)
+{
+    plain_state_t ps;
+    if (!upgrade_begin(c, &ps))
+        return -1;
+    return upgrade_end(c, &ps, tls_conn_init(c, ps.fd, o));
+}
+
+int tls_conn_upgrade_server(tls_conn_t *c, const tls_opts_t *o, span_t cert_der,
+                            gnutls_privkey_t key)
+{
+    plain_state_t ps;
+    if (!upgrade_begin(c, &ps))
+        return -1;
+    return upgrade_end(c, &ps, tls_conn_init_server(c, ps.fd, o, cert_der, key));
 }
 
 /* Waits until the socket is ready in the direction GnuTLS last needed (plain: in *events). */
@@ -578,6 +669,13 @@ static tls_io_t renegotiate_loop(tls_conn_t *c, hs_ns_t deadline, uint8_t *app,
                 return w;
             continue;
         }
+        if (rc == GNUTLS_E_UNSAFE_RENEGOTIATION_DENIED) {
+            /* Our own stack refused: the server is legacy and reneg=unsafe was not asked for.
+             * Nothing about the server's answer is known. */
+            snprintf(c->err, sizeof(c->err), "our TLS stack refuses to renegotiate with a server "
+                     "that did not signal RFC 5746 (use reneg=unsafe to probe it)");
+            return TLS_IO_HARNESS;
+        }
         if (rc == GNUTLS_E_WARNING_ALERT_RECEIVED) {
             /* RFC 5746 §4.2 refusal: a warning no_renegotiation; the session goes on. */
             tls_note_warning(c);
@@ -596,6 +694,17 @@ tls_io_t tls_conn_renegotiate(tls_conn_t *c, hs_ns_t deadline, uint8_t *app, siz
         snprintf(c->err, sizeof(c->err), "no established TLS session to renegotiate");
         return TLS_IO_HARNESS;
     }
+    if (c->server) {
+        /* Server-initiated: a HelloRequest, then the handshake the client may start. */
+        int rc;
+        while ((rc = gnutls_rehandshake(c->s)) == GNUTLS_E_AGAIN || rc == GNUTLS_E_INTERRUPTED) {
+            tls_io_t w = tls_wait(c, deadline);
+            if (w != TLS_IO_OK)
+                return w;
+        }
+        if (rc < 0)
+            return tls_classify(c, rc);
+    }
     tls_io_t st = renegotiate_loop(c, deadline, app, app_cap, app_len);
     note_handshake(c); /* refused or not, a second ClientHello crossed */
     return st;
@@ -613,6 +722,8 @@ void tls_conn_info(tls_conn_t *c, tls_info_t *out)
     gnutls_group_t g = gnutls_group_get(c->s);
     out->group = g ? gnutls_group_get_name(g) : NULL;
     out->resumed = gnutls_session_is_resumed(c->s) != 0;
+    out->safe_reneg = c->server ? gnutls_safe_renegotiation_status(c->s) != 0
+                                : c->have_server_hello && c->server_hello_ri;
 }
 
 int tls_conn_peer_cert(tls_conn_t *c, span_t *der)

@@ -15,8 +15,18 @@
 #include <gnutls/gnutls.h>
 #include <stdio.h>
 
+/* Renegotiation stance of our ClientHello / ServerHello (RFC 5746). */
+typedef enum tls_reneg {
+    TLS_RENEG_SAFE = 0, /* GnuTLS's default: RI sent; a legacy peer is talked to, but only a
+                         * secure renegotiation is done */
+    TLS_RENEG_UNSAFE,   /* RI sent; renegotiates with a legacy peer too (probes what it does) */
+    TLS_RENEG_NONE,     /* no renegotiation_info at all: play a pre-RFC 5746 (legacy) peer */
+} tls_reneg_t;
+
 typedef struct tls_opts {
-    int version;          /* 0: offer TLS 1.3 and 1.2; 12 or 13: only that one */
+    int version;          /* 0: offer TLS 1.3 and 1.2; 10, 11, 12 or 13: only that one */
+    bool fallback_scsv;   /* add TLS_FALLBACK_SCSV (0x5600, RFC 7507) to the suite list */
+    tls_reneg_t reneg;
     const char *ciphers;  /* comma list of GnuTLS cipher names; NULL: built-in set */
     const char *groups;   /* comma list of GnuTLS group names (X25519, SECP256R1, …) */
     const char *kx;       /* TLS 1.2 key exchanges (ECDHE-RSA, DHE-RSA, RSA, …) */
@@ -53,7 +63,14 @@ typedef struct tls_conn {
     bool plain;             /* no TLS at all: reads and writes go to the socket as they are */
     bool server;            /* we are the TLS server (responder role) */
     bool stop_on_warning;   /* tls_conn_read returns TLS_IO_ALERT on a warning alert too */
-    int renegotiations;     /* client-initiated renegotiations that completed */
+    int renegotiations;     /* renegotiations that completed (ours or, as server, requested) */
+    /* STARTTLS: the connection began in clear; these many bytes crossed each way before the
+     * TLS handshake (they are the head of tx/rx; the wire check reads them as TCP payload). */
+    bool upgraded;
+    uint64_t clear_tx, clear_rx;
+    /* The last ServerHello as it arrived (client side): what the server really sent. */
+    bool have_server_hello;
+    bool server_hello_ri; /* it carried renegotiation_info (RFC 5746) */
     /* What crossed above TLS (plain: above TCP), per direction, as the engine saw it: the
      * claim the wire check holds against the decrypted capture. */
     sha256_stream_t tx, rx;
@@ -70,6 +87,8 @@ typedef struct tls_conn {
 typedef struct tls_info {
     const char *version, *cipher, *kx, *mac, *group;
     bool resumed;
+    bool safe_reneg; /* client: the server's ServerHello carried renegotiation_info;
+                      * server: GnuTLS says both sides signalled RFC 5746 */
 } tls_info_t;
 
 /* Takes ownership of fd (closed by tls_conn_close even on failure). */
@@ -82,11 +101,17 @@ int tls_conn_init_server(tls_conn_t *c, int fd, const tls_opts_t *o, span_t cert
 /* A connection without TLS (probes that speak garbage or plaintext to a TLS port); the same
  * read/write/close calls work on it and still record FIN vs RST. */
 void tls_conn_init_plain(tls_conn_t *c, int fd);
+/* STARTTLS: turns the plain connection c into a TLS client (or server) on the same socket,
+ * keeping its byte counts and FIN/RST bookkeeping.  The handshake is tls_conn_handshake's. */
+int tls_conn_upgrade(tls_conn_t *c, const tls_opts_t *o) HS_MUST_CHECK;
+int tls_conn_upgrade_server(tls_conn_t *c, const tls_opts_t *o, span_t cert_der,
+                            gnutls_privkey_t key) HS_MUST_CHECK;
 tls_io_t tls_conn_handshake(tls_conn_t *c, hs_ns_t deadline) HS_MUST_CHECK;
-/* Client-initiated renegotiation (TLS 1.2).  Application data that arrives meanwhile is
+/* Renegotiation (TLS 1.2): client-initiated, or as the server a HelloRequest first.  Application data that arrives meanwhile is
  * appended to app (at most app_cap bytes in total, *app_len updated).  TLS_IO_OK: renegotiated;
  * TLS_IO_ALERT: refused with an alert (alert_level/alert_desc say which; a warning
- * no_renegotiation is the RFC 5746 refusal); otherwise the connection failed. */
+ * no_renegotiation is the RFC 5746 refusal); TLS_IO_TIMEOUT: no answer (a client may ignore a
+ * HelloRequest); otherwise the connection failed. */
 tls_io_t tls_conn_renegotiate(tls_conn_t *c, hs_ns_t deadline, uint8_t *app, size_t app_cap,
                               size_t *app_len) HS_MUST_CHECK;
 tls_io_t tls_conn_write(tls_conn_t *c, const void *p, size_t n, hs_ns_t deadline) HS_MUST_CHECK;

@@ -106,6 +106,8 @@ def run_batch(desc: PeerDescriptor, launcher_role: str, files: Sequence[Path],
     out = BatchOutcome(peer=desc.name, launcher_role=launcher_role, ids=list(ids),
                        results_path=results, wire_enabled=wire)
     netns.assert_private_netns()  # a target must never start where it can reach the network
+    if desc.max_jobs:
+        jobs = min(jobs, desc.max_jobs)  # a server that serves one connection at a time
     report_dir.mkdir(parents=True, exist_ok=True)
     run_dir = report_dir / "peers" / f"{desc.name}-{launcher_role}"
     out.first_line = count_lines(results) + 1

@@ -36,7 +36,8 @@ __all__ = ["PeerConfigError", "PeerDescriptor", "DEFAULT_PEERS_ROOT", "available
 DEFAULT_PEERS_ROOT = REPO_ROOT / "peers"
 DESCRIPTOR = "peer.toml"
 SCENARIO_ROLES = ("initiator", "responder", "mitm")
-_KEYS = {"description", "protocols", "launcher", "ready_timeout_s", "serves", "per_scenario"}
+_KEYS = {"description", "protocols", "launcher", "ready_timeout_s", "serves", "per_scenario",
+         "max_jobs"}
 
 
 class PeerConfigError(ValueError):
@@ -53,6 +54,7 @@ class PeerDescriptor:
     ready_timeout_s: float
     serves: Mapping[str, str]  # scenario role -> launcher --role
     per_scenario: str | None = None  # launcher arguments when the engine starts it per scenario
+    max_jobs: int | None = None  # scenarios it can serve at once (openssl s_server: one)
 
     def peer_cmd(self, launcher_role: str) -> str:
         """The `hsprobe run --peer-cmd` value for a per-scenario peer (words split on spaces,
@@ -122,6 +124,9 @@ def load_peer(name: str, root: Path = DEFAULT_PEERS_ROOT) -> PeerDescriptor:
     per = data.get("per_scenario")
     if per is not None and not isinstance(per, str):
         raise bad("`per_scenario` must be a string of launcher arguments")
+    max_jobs = data.get("max_jobs")
+    if max_jobs is not None and not (isinstance(max_jobs, int) and max_jobs >= 1):
+        raise bad("`max_jobs` must be a positive integer")
     return PeerDescriptor(name=name, dir=d, description=desc, protocols=tuple(protocols),
                           launcher=launcher, ready_timeout_s=float(timeout), serves=dict(serves),
-                          per_scenario=per)
+                          per_scenario=per, max_jobs=max_jobs)

@@ -129,7 +129,7 @@ START_TEST(test_step_errors)
     expect_error(HEADER "connect\nexpect silence\n", 11, 8, "expect silence DUR");
     expect_error(HEADER "connect\nsend VERSIONS\nexpect tls-failure\n", 12, 8, "directly follow");
     expect_error(HEADER "connect tls=1.3\nrenegotiate\n", 11, 1, "needs TLS 1.2");
-    expect_error(HEADER "connect tls=1.4\n", 10, 13, "tls is 1.2, 1.3");
+    expect_error(HEADER "connect tls=1.4\n", 10, 13, "tls is 1.0, 1.1, 1.2, 1.3");
     expect_error(HEADER "connect\nconnect\n", 11, 1, "needs a name");
     expect_error(HEADER "connect\nuse other\n", 11, 5, "no connection named 'other'");
     /* Header wire digests: well-formed values parse; bad ones point at the value. */

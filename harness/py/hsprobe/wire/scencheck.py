@@ -411,7 +411,12 @@ def check_scenario(result: dict, view: Optional[CaptureView], keylog: Optional[K
     for conn, out, tcp in matched:
         name = conn.get("name", "?")
         is_tls = bool(conn.get("client_randoms"))
-        wc = view.wire_conn(tcp, is_tls, engine_is_client(result, conn))
+        clear = (conn.get("stream") or {}).get("clear")
+        wc = view.wire_conn(tcp, is_tls, engine_is_client(result, conn), clear)
+        if clear:
+            sc.add(f"{name}.starttls", not wc.clear_problems,
+                   "; ".join(wc.clear_problems) or f"STARTTLS: {clear.get('sent', 0)} bytes sent "
+                   f"and {clear.get('recv', 0)} received in clear, then TLS records both ways")
         out["stream"] = tcp.index
         out["bytes"] = {d: len(wc.plain[d].data) for d in ("sent", "recv")}
         sc.randoms.extend(wc.client_randoms)

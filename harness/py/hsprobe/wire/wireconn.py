@@ -63,6 +63,7 @@ class WireConn:
     handshakes: list[Handshake] = field(default_factory=list)
     plain: dict[str, Plain] = field(default_factory=dict)
     undecrypted: dict[str, int] = field(default_factory=dict)  # app records without plaintext
+    clear_problems: list[str] = field(default_factory=list)    # STARTTLS boundary mismatches
 
     @property
     def server_cert(self) -> Optional[bytes]:
@@ -101,20 +102,30 @@ class CaptureView:
             self._handshakes[conn.index] = _handshakes(self, conn)
         return self._handshakes[conn.index]
 
-    def wire_conn(self, conn: TcpConn, tls: bool, engine_is_client: bool = True) -> WireConn:
-        """Plaintext per direction; byte ranges remember their capture frame numbers."""
+    def wire_conn(self, conn: TcpConn, tls: bool, engine_is_client: bool = True,
+                  clear: Optional[dict] = None) -> WireConn:
+        """Plaintext per direction; byte ranges remember their capture frame numbers.
+
+        clear (STARTTLS): how many bytes each direction sent in clear before the TLS
+        handshake, as the engine claims; they are taken from the TCP payload, and the TLS
+        part must start right after them (wc.clear_problems says where it does not)."""
         wc = WireConn(conn, tls, engine_is_client, self.handshakes(conn))
-        if not tls:
+        if not tls or clear:
             for d in ("sent", "recv"):
                 flow, p = wc.flow(d), Plain()
-                bounds = flow.chunks + [(len(flow.data), None)]
+                end = len(flow.data) if not tls else min(int(clear.get(d, 0)), len(flow.data))
+                bounds = [(o, f) for o, f in flow.chunks if o < end] + [(end, None)]
                 for (off, frame), (nxt, _f) in zip(bounds, bounds[1:]):
                     p.add(flow.data[off:nxt], frame)
                 wc.plain[d] = p
                 wc.undecrypted[d] = 0
-            return wc
-        wc.plain = {"sent": Plain(), "recv": Plain()}
-        wc.undecrypted = {"sent": 0, "recv": 0}
+                if tls:
+                    wc.clear_problems.extend(_clear_boundary(d, flow.data, end, int(clear.get(d, 0))))
+            if not tls:
+                return wc
+        else:
+            wc.plain = {"sent": Plain(), "recv": Plain()}
+            wc.undecrypted = {"sent": 0, "recv": 0}
         for n in conn.frames:
             tf = self.tls_frames.get(n)
             if tf is None:
@@ -125,6 +136,18 @@ class CaptureView:
                 wc.plain[d].add(chunk, tf.number)
             wc.undecrypted[d] += tf.undecrypted
         return wc
+
+
+def _clear_boundary(d: str, data: bytes, end: int, claimed: int) -> list[str]:
+    """After the clear head of a STARTTLS connection the TCP payload must be TLS records
+    (content type 20-23, version 3.x) — or nothing, if that side never sent one."""
+    if claimed > len(data):
+        return [f"{d}: the engine claims {claimed} bytes in clear; the wire has only {len(data)}"]
+    rest = data[end:end + 3]
+    if rest and not (20 <= rest[0] <= 23 and len(rest) >= 2 and rest[1] == 3):
+        return [f"{d}: after the {claimed} clear bytes the wire carries {rest.hex()}…, not a TLS "
+                "record"]
+    return []
 
 
 def _handshakes(view: CaptureView, conn: TcpConn) -> list[Handshake]:
