@@ -172,6 +172,34 @@ link_io_t link_chan_recv(link_chan_t *ch, cell_t *out, hs_ns_t deadline)
     }
 }
 
+link_io_t link_chan_fill(link_chan_t *ch, hs_ns_t deadline)
+{
+    if (ch->rx_len == HS_CAP_RX_BUFFER) {
+        snprintf(ch->err, sizeof(ch->err), "receive buffer cap (%u bytes) reached",
+                 HS_CAP_RX_BUFFER);
+        return LINK_HARNESS;
+    }
+    size_t got = 0;
+    link_io_t st = from_tls(ch, tls_conn_read(&ch->tls, ch->rx + ch->rx_len,
+                                              HS_CAP_RX_BUFFER - ch->rx_len, &got, deadline));
+    if (st == LINK_OK)
+        ch->rx_len += got;
+    return st;
+}
+
+span_t link_chan_take(link_chan_t *ch, size_t n)
+{
+    if (n > ch->rx_len)
+        n = ch->rx_len;
+    if (n > LINK_CUR_CAP)
+        n = LINK_CUR_CAP;
+    memcpy(ch->cur, ch->rx, n);
+    memmove(ch->rx, ch->rx + n, ch->rx_len - n);
+    ch->rx_len -= n;
+    link_record(ch, false, NULL, span_of(ch->cur, n));
+    return span_of(ch->cur, n);
+}
+
 double link_chan_close_ms(const link_chan_t *ch)
 {
     if (!ch->tls.closed_at)

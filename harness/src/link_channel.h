@@ -65,6 +65,12 @@ link_io_t link_chan_send_raw(link_chan_t *ch, span_t bytes, hs_ns_t deadline) HS
  * pending (a target that closed mid-cell). */
 link_io_t link_chan_recv(link_chan_t *ch, cell_t *out, hs_ns_t deadline) HS_MUST_CHECK;
 
+/* Raw reception, for protocols framed above this layer (raw TLS records, scen_rawtls): fill
+ * reads what is available (>= 1 byte) into rx; take records the first n buffered bytes as one
+ * received chunk, moves them to cur (stable until the next recv/take) and returns them. */
+link_io_t link_chan_fill(link_chan_t *ch, hs_ns_t deadline) HS_MUST_CHECK;
+span_t link_chan_take(link_chan_t *ch, size_t n);
+
 /* Milliseconds between channel start and the target's close, or -1 if it has not closed. */
 double link_chan_close_ms(const link_chan_t *ch);
 

@@ -3,6 +3,7 @@
  * every step keyword has its own small parser that validates arguments against the field
  * table below and the state so far (connections opened, variables captured). */
 #include "scen_parse.h"
+#include "scen_rawtls.h"
 #include "wire_relay.h"
 
 #include "wire_cell.h"
@@ -878,9 +879,8 @@ static void header_value(parser_t *p, int key, int col, const char *v, size_t n)
             diag(p, col, "role is initiator, responder or mitm; got '%s'", buf);
         return;
     case H_PROTOCOL:
-        if (strcmp(buf, "tor-link"))
-            diag(p, col, "protocol is tor-link (the only one the engine speaks yet); got '%s'",
-                 buf);
+        if (strcmp(buf, "tor-link") && strcmp(buf, "tls"))
+            diag(p, col, "protocol is tor-link or tls; got '%s'", buf);
         set_text(p, col, s->protocol, sizeof(s->protocol), v, n, false);
         return;
     case H_PEERS: {
@@ -1314,17 +1314,40 @@ static void check_authenticate(parser_t *p, const sc_step_t *st, const tok_t *cm
              "type %d its bytes with auth=BYTES", (int)type);
 }
 
+static void rawtls_diag(void *ctx, int col, const char *msg) { diag(ctx, col, "%s", msg); }
+
+/* The raw-TLS steps (scen_rawtls.h) parse there; they need a plain TCP connection. */
+static void parse_rawtls(parser_t *p, sc_kind_t kind, const tok_t *toks, int n,
+                         const char *line, size_t len)
+{
+    if (p->conn[p->cur_conn].tls_version >= 0) {
+        diag(p, toks[1].col, "'%.*s' writes/reads raw TLS records: it needs a plain TCP "
+             "connection (connect tls=none)", (int)toks[1].len, toks[1].s);
+        return;
+    }
+    sc_step_t *st = new_step(p, kind, line, len);
+    sc_word_t w[SC_TOK_CAP];
+    for (int i = 0; st && i < n; i++)
+        w[i] = (sc_word_t){ toks[i].s, toks[i].len, toks[i].col };
+    if (st)
+        scen_rawtls_parse(st, w, (size_t)n, rawtls_diag, p);
+}
+
 static void parse_send(parser_t *p, const tok_t *toks, int n, const char *line, size_t len)
 {
     if (!need_conn(p, &toks[0]))
         return;
     if (n < 2) {
-        diag(p, toks[0].col + 5, "expected what to send: a cell name, 'raw BYTES' or $VAR");
+        diag(p, toks[0].col + 5, "expected what to send: a cell name, sslv2-hello, 'raw BYTES' or $VAR");
         return;
     }
     if (p->conn[p->cur_conn].tls_fail_expected) {
         diag(p, toks[0].col, "this connection's TLS handshake is expected to fail; nothing can "
              "be sent on it");
+        return;
+    }
+    if (tok_is(&toks[1], "sslv2-hello")) {
+        parse_rawtls(p, ST_SEND_SSLV2_HELLO, toks, n, line, len);
         return;
     }
     if (tok_is(&toks[1], "raw")) {
@@ -1612,7 +1635,7 @@ static void parse_expect(parser_t *p, const tok_t *toks, int n, const char *line
     if (!need_conn(p, &toks[0]))
         return;
     if (n < 2) {
-        diag(p, toks[0].col + 7, "expected what to expect: a cell name, close, silence, alert, "
+        diag(p, toks[0].col + 7, "expected what to expect: a cell name, close, silence, alert, server-hello, alert-record, "
              "tls or tls-failure");
         return;
     }
@@ -1680,6 +1703,11 @@ static void parse_expect(parser_t *p, const tok_t *toks, int n, const char *line
     if (cs->tls_fail_expected) {
         diag(p, w->col, "this connection's TLS handshake is expected to fail; nothing more can "
              "be expected on it");
+        return;
+    }
+    if (tok_is(w, "server-hello") || tok_is(w, "alert-record")) {
+        parse_rawtls(p, tok_is(w, "alert-record") ? ST_EXPECT_ALERT_RECORD
+                                                  : ST_EXPECT_SERVER_HELLO, toks, n, line, len);
         return;
     }
     if (tok_is(w, "close")) {

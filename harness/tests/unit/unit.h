@@ -72,5 +72,6 @@ Suite *suite_scen_build(void);
 Suite *suite_relay_crypto(void);
 Suite *suite_json(void);
 Suite *suite_vectors(void);
+Suite *suite_tlsrec(void);
 
 #endif
