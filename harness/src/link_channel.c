@@ -196,6 +196,19 @@ void link_chan_take_raw(link_chan_t *ch, size_t n)
     ch->rx_len -= n;
 }
 
+span_t link_chan_take(link_chan_t *ch, size_t n)
+{
+    if (n > ch->rx_len)
+        n = ch->rx_len;
+    if (n > LINK_CUR_CAP)
+        n = LINK_CUR_CAP;
+    memcpy(ch->cur, ch->rx, n);
+    memmove(ch->rx, ch->rx + n, ch->rx_len - n);
+    ch->rx_len -= n;
+    link_record(ch, false, NULL, span_of(ch->cur, n));
+    return span_of(ch->cur, n);
+}
+
 double link_chan_close_ms(const link_chan_t *ch)
 {
     if (!ch->tls.closed_at)

@@ -70,6 +70,9 @@ link_io_t link_chan_recv(link_chan_t *ch, cell_t *out, hs_ns_t deadline) HS_MUST
  * of rx and records them as one received raw chunk (a line, a reply, a record). */
 link_io_t link_chan_fill(link_chan_t *ch, hs_ns_t deadline) HS_MUST_CHECK;
 void link_chan_take_raw(link_chan_t *ch, size_t n);
+/* The same, for raw TLS records (scen_rawtls): the n bytes also move to cur (stable until the
+ * next recv/take) and are returned; at most LINK_CUR_CAP of them. */
+span_t link_chan_take(link_chan_t *ch, size_t n);
 
 /* Milliseconds between channel start and the target's close, or -1 if it has not closed. */
 double link_chan_close_ms(const link_chan_t *ch);

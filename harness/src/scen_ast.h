@@ -8,6 +8,7 @@
 #define SCEN_AST_H
 
 #include "hs_common.h"
+#include "scen_rawtls_ast.h"
 #include "wire_netinfo.h"
 
 #define SC_CAP_STEPS 256u
@@ -64,11 +65,15 @@ typedef enum sc_kind {
     ST_LISTEN, /* responder / MITM roles: parsed, not yet run */
     ST_ACCEPT,
     ST_MITM,
+    ST_SEND_SSLV2_HELLO,     /* raw TLS on a tls=none connection (scen_rawtls.h) */
+    ST_EXPECT_SERVER_HELLO,
+    ST_EXPECT_ALERT_RECORD,
 } sc_kind_t;
 
 static inline bool sc_kind_is_expect(sc_kind_t k)
 {
-    return k >= ST_EXPECT_CELL && k <= ST_EXPECT_TLS;
+    return (k >= ST_EXPECT_CELL && k <= ST_EXPECT_TLS) || k == ST_EXPECT_SERVER_HELLO ||
+           k == ST_EXPECT_ALERT_RECORD;
 }
 
 /* Byte values: literal bytes (hex:, "text", zeros:N) or N random bytes drawn at run time. */
@@ -260,6 +265,8 @@ typedef struct sc_step {
     int64_t settle_ms, observe_ms;
     /* expect injection (bit N: class N is acceptable) / expect renegotiation (bit per class) */
     unsigned accept_mask;
+    /* send sslv2-hello / expect server-hello */
+    sc_rawtls_args_t rawtls;
     /* mitm block */
     size_t n_hooks;
     sc_hook_t *hooks; /* arena */

@@ -4,6 +4,7 @@
  * table below and the state so far (connections opened, variables captured). */
 #include "scen_parse.h"
 #include "tls_conn.h"
+#include "scen_rawtls.h"
 #include "wire_relay.h"
 
 #include "wire_cell.h"
@@ -1352,17 +1353,40 @@ static void check_authenticate(parser_t *p, const sc_step_t *st, const tok_t *cm
              "type %d its bytes with auth=BYTES", (int)type);
 }
 
+static void rawtls_diag(void *ctx, int col, const char *msg) { diag(ctx, col, "%s", msg); }
+
+/* The raw-TLS steps (scen_rawtls.h) parse there; they need a plain TCP connection. */
+static void parse_rawtls(parser_t *p, sc_kind_t kind, const tok_t *toks, int n,
+                         const char *line, size_t len)
+{
+    if (p->conn[p->cur_conn].tls_version >= 0) {
+        diag(p, toks[1].col, "'%.*s' writes/reads raw TLS records: it needs a plain TCP "
+             "connection (connect tls=none)", (int)toks[1].len, toks[1].s);
+        return;
+    }
+    sc_step_t *st = new_step(p, kind, line, len);
+    sc_word_t w[SC_TOK_CAP];
+    for (int i = 0; st && i < n; i++)
+        w[i] = (sc_word_t){ toks[i].s, toks[i].len, toks[i].col };
+    if (st)
+        scen_rawtls_parse(st, w, (size_t)n, rawtls_diag, p);
+}
+
 static void parse_send(parser_t *p, const tok_t *toks, int n, const char *line, size_t len)
 {
     if (!need_conn(p, &toks[0]))
         return;
     if (n < 2) {
-        diag(p, toks[0].col + 5, "expected what to send: a cell name, 'raw BYTES' or $VAR");
+        diag(p, toks[0].col + 5, "expected what to send: a cell name, sslv2-hello, 'raw BYTES' or $VAR");
         return;
     }
     if (p->conn[p->cur_conn].tls_fail_expected) {
         diag(p, toks[0].col, "this connection's TLS handshake is expected to fail; nothing can "
              "be sent on it");
+        return;
+    }
+    if (tok_is(&toks[1], "sslv2-hello")) {
+        parse_rawtls(p, ST_SEND_SSLV2_HELLO, toks, n, line, len);
         return;
     }
     if (tok_is(&toks[1], "line")) {
@@ -1874,7 +1898,7 @@ static void parse_expect(parser_t *p, const tok_t *toks, int n, const char *line
     if (!need_conn(p, &toks[0]))
         return;
     if (n < 2) {
-        diag(p, toks[0].col + 7, "expected what to expect: a cell name, close, silence, alert, "
+        diag(p, toks[0].col + 7, "expected what to expect: a cell name, close, silence, alert, server-hello, alert-record, "
              "tls or tls-failure");
         return;
     }
@@ -1948,6 +1972,11 @@ static void parse_expect(parser_t *p, const tok_t *toks, int n, const char *line
     if (cs->tls_fail_expected) {
         diag(p, w->col, "this connection's TLS handshake is expected to fail; nothing more can "
              "be expected on it");
+        return;
+    }
+    if (tok_is(w, "server-hello") || tok_is(w, "alert-record")) {
+        parse_rawtls(p, tok_is(w, "alert-record") ? ST_EXPECT_ALERT_RECORD
+                                                  : ST_EXPECT_SERVER_HELLO, toks, n, line, len);
         return;
     }
     if (tok_is(w, "line") || tok_is(w, "reply") || tok_is(w, "text") ||

@@ -11,6 +11,7 @@
 #include "scen_listen.h"
 #include "scen_match.h"
 #include "scen_text.h"
+#include "scen_rawtls.h"
 #include "wire_tls_alert.h"
 #include "wire_versions.h"
 
@@ -761,6 +762,10 @@ static step_rc_t do_renegotiate(sc_ctx_t *x, const sc_step_t *st)
 
 static step_rc_t run_step(sc_ctx_t *x, const sc_step_t *st)
 {
+    if (scen_rawtls_owns(x, st)) {
+        sc_raw_rc_t rc = scen_rawtls_step(x, st);
+        return rc == SC_RAW_OK ? STEP_OK : rc == SC_RAW_MISMATCH ? STEP_MISMATCH : STEP_ERROR;
+    }
     switch (st->kind) {
     case ST_CONNECT: return do_connect(x, st);
     case ST_USE: return STEP_OK;
@@ -788,7 +793,10 @@ static step_rc_t run_step(sc_ctx_t *x, const sc_step_t *st)
     case ST_EXPECT_TLS: return do_expect_tls(x, st);
     case ST_LISTEN: return do_listen(x, st);
     case ST_ACCEPT: return do_accept(x, st);
-    case ST_MITM: break;
+    case ST_MITM:
+    case ST_SEND_SSLV2_HELLO:
+    case ST_EXPECT_SERVER_HELLO:
+    case ST_EXPECT_ALERT_RECORD: break;
     }
     outcome(x, SO_UNSUPPORTED, "step not supported");
     return STEP_ERROR;
@@ -878,6 +886,7 @@ void scen_run_free(sc_run_t *run)
             relay_crypto_free(&run->conns[i].circ_crypto[k]);
         free(run->conns[i].peer_auth);
         run->conns[i].peer_auth = NULL;
+        free(run->conns[i].rawtls);
     }
     for (size_t i = 0; i < SC_CAP_VARS; i++)
         free(run->vars[i].bytes);

@@ -108,6 +108,7 @@ typedef struct sc_conn_rt {
     bool have_peer_versions;    /* the target's first VERSIONS, before ours was sent */
     uint16_t peer_versions[HS_CAP_VERSIONS];
     size_t n_peer_versions;
+    struct sc_rawtls_rt *rawtls; /* raw TLS records on a tls=none connection (scen_rawtls.h) */
 } sc_conn_rt_t;
 
 typedef struct sc_varval {

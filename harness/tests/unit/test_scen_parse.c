@@ -268,11 +268,80 @@ START_TEST(test_mutations_on_encoded_bytes)
 }
 END_TEST
 
+/* The raw-TLS steps (scen_rawtls.c): values land in the step, mistakes point at the value. */
+#define TLS_HEADER                                                                                \
+    "id: tls.test.case\ntitle: a test\nrole: initiator\nprotocol: tls\npeers: gnutls-serv\n"     \
+    "spec: RFC 5246 App. E.2\nlevel: MAY\nrequirement: x\n" /* 8 lines */
+
+START_TEST(test_rawtls_steps)
+{
+    scenario_t s;
+    sc_diags_t d;
+    const char *ok = TLS_HEADER
+        "connect tls=none\n"
+        "send sslv2-hello version=TLS1.0 suites=0xc02f,0x002f v2specs=0x010080 challenge=hex:"
+        "000102030405060708090a0b0c0d0e0f | poke 5 hex:00ff | truncate 20\n"
+        "expect server-hello version=0x0301 suite=0x002f ri=no within 3s\n"
+        "expect alert-record level=fatal desc=decode_error\n"
+        "expect close\n";
+    ck_assert_msg(parse(ok, &s, &d) == 0, "%s", d.n ? d.d[0].msg : "");
+    ck_assert_uint_eq(s.n_steps, 5);
+    const sc_rawtls_args_t *a = &s.steps[1].rawtls;
+    ck_assert_int_eq(s.steps[1].kind, ST_SEND_SSLV2_HELLO);
+    ck_assert_uint_eq(a->version, 0x0301);
+    ck_assert_uint_eq(a->n_suites, 2);
+    ck_assert_uint_eq(a->suites[1], 0x002f);
+    ck_assert_uint_eq(a->n_v2, 1);
+    ck_assert_uint_eq(a->v2[0], 0x010080);
+    ck_assert(!a->challenge_random);
+    ck_assert_uint_eq(a->challenge_len, 16);
+    ck_assert_int_eq(a->truncate, 20);
+    ck_assert_uint_eq(a->n_pokes, 1);
+    ck_assert_uint_eq(a->pokes[0].off, 5);
+    ck_assert_int_eq(s.steps[2].kind, ST_EXPECT_SERVER_HELLO);
+    ck_assert_uint_eq(s.steps[2].rawtls.want_version, 0x0301);
+    ck_assert_int_eq(s.steps[2].rawtls.want_suite, 0x2f);
+    ck_assert_int_eq(s.steps[2].rawtls.want_ri, 0);
+    ck_assert_int_eq(s.steps[2].within_ms, 3000);
+    ck_assert_int_eq(s.steps[3].alert_level, 2);
+    ck_assert_int_eq(s.steps[3].alert_desc, 50);
+    scen_free(&s);
+    /* defaults: TLS 1.2, the built-in suites, 32 random challenge bytes */
+    ck_assert(parse(TLS_HEADER "connect tls=none\nsend sslv2-hello\nexpect close\n", &s, &d) == 0);
+    ck_assert_uint_eq(s.steps[1].rawtls.version, 0x0303);
+    ck_assert(s.steps[1].rawtls.challenge_random && s.steps[1].rawtls.challenge_len == 32);
+    ck_assert_uint_gt(s.steps[1].rawtls.n_suites, 4);
+    scen_free(&s);
+
+    expect_error(TLS_HEADER "connect\nsend sslv2-hello\n", 10, 6, "connect tls=none");
+    expect_error(TLS_HEADER "connect tls=1.2\nexpect server-hello\n", 10, 8, "connect tls=none");
+    expect_error(TLS_HEADER "connect tls=none\nsend sslv2-hello version=TLS9\n", 10, 26,
+                 "version is TLS1.0");
+    expect_error(TLS_HEADER "connect tls=none\nsend sslv2-hello suites=0xc02f,zz\n", 10, 32,
+                 "expected a number");
+    expect_error(TLS_HEADER "connect tls=none\nsend sslv2-hello challenge=random:8\n", 10, 28,
+                 "add 'unchecked'");
+    expect_error(TLS_HEADER "connect tls=none\nsend sslv2-hello suites=none\n", 10, 6,
+                 "at least one cipher spec");
+    expect_error(TLS_HEADER "connect tls=none\nsend sslv2-hello colour=red\n", 10, 18,
+                 "unknown sslv2-hello field 'colour'");
+    expect_error(TLS_HEADER "connect tls=none\nsend sslv2-hello | shred 3\n", 10, 20,
+                 "truncate N");
+    expect_error(TLS_HEADER "connect tls=none\nexpect server-hello ri=maybe\n", 10, 24,
+                 "ri is yes or no");
+    expect_error(TLS_HEADER "connect tls=none\nexpect alert-record desc=nosuch\n", 10, 26,
+                 "unknown alert 'nosuch'");
+    expect_error(TLS_HEADER "connect tls=none\nexpect alert-record within 2\n", 10, 28,
+                 "duration");
+}
+END_TEST
+
 Suite *suite_scen_build(void)
 {
     Suite *s = suite_create("scen_build");
     TCase *tc = tcase_create("build");
     tcase_add_test(tc, test_mutations_on_encoded_bytes);
+    tcase_add_test(tc, test_rawtls_steps);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -73,5 +73,6 @@ Suite *suite_scen_text(void);
 Suite *suite_relay_crypto(void);
 Suite *suite_json(void);
 Suite *suite_vectors(void);
+Suite *suite_tlsrec(void);
 
 #endif
