@@ -477,6 +477,13 @@ static step_rc_t sent(sc_ctx_t *x, sc_conn_rt_t *c, link_io_t st)
 static step_rc_t do_send(sc_ctx_t *x, const sc_step_t *st)
 {
     sc_conn_rt_t *c = &x->run->conns[st->conn];
+    if (c->tls && !c->tls_ok && c->ch.tls.plain == false && c->ch.tls.upgraded) {
+        /* A STARTTLS whose handshake failed leaves the socket as it was: whatever we wrote
+         * now would cross in clear, which is never what the file means. */
+        outcome(x, SO_TLS_FAILURE, "the STARTTLS handshake on this connection failed; nothing "
+                "more is sent on it (it would cross in clear)");
+        return STEP_MISMATCH;
+    }
     c->listen_port = x->run->listen.port; /* EXTEND2 points the relay at it */
     hs_ns_t deadline = hs_deadline_in_ms(within_of(x, st));
     char err[240];
