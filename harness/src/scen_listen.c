@@ -175,10 +175,13 @@ net_status_t scen_listen_accept(sc_listen_rt_t *l, hs_ns_t deadline, int *fd, ch
         return st;
     char tail[1200];
     peer_tail(l, tail, sizeof tail);
-    int status = 0;
-    bool exited = l->peer_pid && waitpid(l->peer_pid, &status, WNOHANG) == l->peer_pid;
-    if (exited)
-        l->peer_pid = 0;
+    /* Peek without reaping (WNOWAIT): accept waits in slices, and a peer command that exited
+     * early (a client that failed at once) must still be named, and its output quoted, when
+     * the last slice gives up; scen_listen_stop reaps it. */
+    siginfo_t info = { 0 };
+    bool exited = l->peer_pid &&
+                  waitid(P_PID, (id_t)l->peer_pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+                  info.si_pid == l->peer_pid;
     snprintf(why, whylen, "the target never connected to 127.0.0.1:%u: %s%s%s%s", l->port, err,
              exited ? " (the peer command exited)" : "",
              tail[0] ? "; its last output (" : "", tail[0] ? l->peer_log : "");
