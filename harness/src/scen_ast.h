@@ -179,6 +179,11 @@ typedef struct sc_mut {
     sc_bytes_t bytes;  /* M_POKE, M_APPEND */
 } sc_mut_t;
 
+/* Whose RSA fingerprint `{fp}` gives the peer command of `listen` (`pin=`): the harness's (the
+ * responder role's default), the real target's (the MITM role's default: a client pinned to the
+ * relay it thinks it reaches), or none (a bridge line without a fingerprint). */
+typedef enum sc_pin { SC_PIN_DEFAULT, SC_PIN_HARNESS, SC_PIN_TARGET, SC_PIN_NONE } sc_pin_t;
+
 typedef struct sc_tls_choice {
     int version; /* -1 none (plain TCP), 0 any, 12, 13 */
     char ciphers[128], groups[128], kx[64];
@@ -203,6 +208,7 @@ typedef struct sc_step {
     int64_t within_ms;
     /* connect / listen */
     sc_tls_choice_t tls;
+    sc_pin_t pin; /* listen */
     /* send / expect cell */
     int cmd;
     size_t n_fields;
@@ -218,7 +224,8 @@ typedef struct sc_step {
     int alert_level, alert_desc;
     /* expect tls */
     char tls_version[16], tls_cipher[48], tls_kx[48], tls_group[48];
-    /* mitm block */
+    /* mitm block (scen_mitm.h): the legs it joins, its hooks */
+    int mitm_client, mitm_server;
     size_t n_hooks;
     sc_hook_t *hooks; /* arena */
 } sc_step_t;

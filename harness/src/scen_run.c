@@ -10,6 +10,7 @@
 #include "scen_build.h"
 #include "scen_listen.h"
 #include "scen_match.h"
+#include "scen_mitm.h"
 #include "wire_tls_alert.h"
 #include "wire_versions.h"
 
@@ -167,7 +168,7 @@ static void track_circuits(sc_conn_rt_t *c, const cell_t *cell)
  * width once it has processed our VERSIONS, which it did before answering). */
 static link_io_t recv_cell(sc_conn_rt_t *c, cell_t *cell, hs_ns_t deadline)
 {
-    link_io_t st = link_chan_recv(&c->ch, cell, deadline);
+    link_io_t st = scen_mitm_replay_next(c, cell) ? LINK_OK : link_chan_recv(&c->ch, cell, deadline);
     if (st == LINK_OK && cell->cmd == CELL_VERSIONS && !c->link) {
         versions_cell_t v;
         if (versions_parse(cell->body, &v) == WIRE_OK) {
@@ -310,6 +311,8 @@ static step_rc_t do_listen(sc_ctx_t *x, const sc_step_t *st)
 {
     char why[300];
     x->run->listen.tls = st->tls;
+    x->run->listen.pin = st->pin ? st->pin
+                                 : x->s->role == SC_ROLE_MITM ? SC_PIN_TARGET : SC_PIN_HARNESS;
     if (scen_listen_start(x->env, x->s, &x->run->listen, why, sizeof(why)) != 0) {
         outcome(x, SO_HARNESS, "listen: %s", why);
         return STEP_ERROR;
@@ -727,7 +730,10 @@ static step_rc_t run_step(sc_ctx_t *x, const sc_step_t *st)
     case ST_EXPECT_TLS: return do_expect_tls(x, st);
     case ST_LISTEN: return do_listen(x, st);
     case ST_ACCEPT: return do_accept(x, st);
-    case ST_MITM: break;
+    case ST_MITM: {
+        int rc = scen_mitm_run(x, st);
+        return rc == 0 ? STEP_OK : rc == 1 ? STEP_MISMATCH : STEP_ERROR;
+    }
     }
     outcome(x, SO_UNSUPPORTED, "step not supported");
     return STEP_ERROR;
@@ -751,14 +757,6 @@ void scen_run(const scenario_t *s, const sc_env_t *env, sc_run_t *run)
     if (env->seeded)
         hs_rand_seed(env->seed, s->id);
     run->listen.fd = -1;
-    if (s->role == SC_ROLE_MITM) {
-        run->verdict = SV_UNSUPPORTED;
-        outcome(&x, SO_UNSUPPORTED, "the engine cannot play the %s role yet",
-                sc_role_name(s->role));
-        snprintf(run->message, sizeof(run->message), "role %s is not supported yet",
-                 sc_role_name(s->role));
-        return;
-    }
     int last_expect = -1;
     for (size_t i = 0; i < s->n_steps; i++)
         if (sc_kind_is_expect(s->steps[i].kind))
@@ -809,6 +807,7 @@ void scen_run(const scenario_t *s, const sc_env_t *env, sc_run_t *run)
 void scen_run_free(sc_run_t *run)
 {
     scen_listen_stop(&run->listen);
+    scen_mitm_free(run);
     for (size_t i = 0; i < SC_CAP_CONNS; i++) {
         if (run->conns[i].started)
             link_chan_free(&run->conns[i].ch, hs_deadline_in_ms(100));
