@@ -13,6 +13,7 @@
 #include "hs_rand.h"
 #include "out_result.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
@@ -56,6 +57,9 @@ void cli_run_help(void)
         "                         times out quotes its last lines\n"
         "  --peer-dir DIR         where the per-scenario peer directories go (default: a new\n"
         "                         directory under /tmp, printed)\n"
+        "mitm role (a peer command's client dials the harness, the harness dials --target):\n"
+        "  --target-fp HEX        the target's RSA fingerprint: {fp} under 'listen pin=target'\n"
+        "                         (the mitm default), so the client expects the real target\n"
         "  --seed N               make every random choice of the harness (challenges,\n"
         "                         CREATE_FAST keys, random: bytes) reproducible; per scenario\n"
         "                         the stream depends only on N and the scenario id\n"
@@ -210,6 +214,7 @@ int cli_run(int argc, char **argv)
         { "listen", required_argument, NULL, 'l' },
         { "peer-cmd", required_argument, NULL, 'p' },
         { "peer-dir", required_argument, NULL, 'd' },
+        { "target-fp", required_argument, NULL, 'f' },
         { "seed", required_argument, NULL, 's' },
         { "jobs", required_argument, NULL, 'j' },
         { "negate-last-expect", no_argument, NULL, 'n' },
@@ -218,7 +223,7 @@ int cli_run(int argc, char **argv)
         { NULL, 0, NULL, 0 },
     };
     const char *target = NULL, *results = NULL, *keylog = NULL, *id_dir = NULL;
-    const char *listen_at = NULL, *peer_cmd = NULL, *peer_dir = NULL;
+    const char *listen_at = NULL, *peer_cmd = NULL, *peer_dir = NULL, *target_fp = NULL;
     uint64_t seed = 0, jobs = 4;
     bool seeded = false, negate = false, quiet = false;
     int c;
@@ -232,6 +237,7 @@ int cli_run(int argc, char **argv)
         case 'l': listen_at = optarg; break;
         case 'p': peer_cmd = optarg; break;
         case 'd': peer_dir = optarg; break;
+        case 'f': target_fp = optarg; break;
         case 's':
             if (parse_u64(optarg, UINT64_MAX, &seed) != 0) {
                 fprintf(stderr, "hsprobe run: --seed takes a non-negative integer\n");
@@ -261,6 +267,15 @@ int cli_run(int argc, char **argv)
     sc_env_t env = { .keylog = keylog, .negate_last = negate, .seeded = seeded, .seed = seed,
                      .peer_cmd = peer_cmd };
     char err[200];
+    if (target_fp) {
+        if (strlen(target_fp) != 40 || strspn(target_fp, "0123456789ABCDEFabcdef") != 40) {
+            fprintf(stderr, "hsprobe run: --target-fp takes the target's RSA fingerprint (40 "
+                    "hex digits)\n");
+            return CLI_EXIT_USAGE;
+        }
+        for (size_t i = 0; i < 40; i++)
+            env.target_fp[i] = (char)toupper((unsigned char)target_fp[i]);
+    }
     if (!target && !peer_cmd && !listen_at) {
         fprintf(stderr, "hsprobe run: --target HOST:PORT is required (or, for responder "
                 "scenarios only, --listen / --peer-cmd)\n");

@@ -2,6 +2,7 @@
 #include "out_result.h"
 
 #include "out_json.h"
+#include "scen_mitm.h"
 #include "wire_cell.h"
 #include "wire_tls_alert.h"
 
@@ -134,6 +135,41 @@ static void conn_evidence(json_out_t *j, const scenario_t *s, size_t i, const sc
     json_obj_end(j);
 }
 
+/* What the MITM block did to each cell it received (the transcripts of both legs show the
+ * bytes; this says which hook turned one into the other). */
+static void mitm_evidence(json_out_t *j, const scenario_t *s, const sc_mitm_rt_t *m)
+{
+    json_obj_begin(j, "mitm");
+    json_str(j, "summary", m->summary);
+    json_num(j, "block_ms", m->block_ms);
+    if (m->ended_leg >= 0) {
+        json_obj_begin(j, "ended");
+        json_str(j, "leg", s->conns[m->ended_leg]);
+        json_str(j, "how", link_io_str(m->end_io));
+        json_num(j, "after_ms", m->end_ms);
+        json_obj_end(j);
+    } else {
+        json_null(j, "ended");
+    }
+    json_arr_begin(j, "events");
+    for (size_t i = 0; i < m->n_events; i++) {
+        const sc_mitm_event_t *e = &m->ev[i];
+        json_obj_begin(j, NULL);
+        json_num(j, "t_ms", e->t_ms);
+        json_str(j, "dir", e->to_server ? "to-server" : "to-client");
+        json_str(j, "cmd", cell_cmd_name(e->cmd));
+        json_str(j, "action", sc_mitm_action_name(e->action));
+        if (e->hook >= 0)
+            json_int(j, "hook", e->hook);
+        json_int(j, "in_len", (int64_t)e->in_len);
+        json_int(j, "out_len", (int64_t)e->out_len);
+        json_obj_end(j);
+    }
+    json_arr_end(j);
+    json_int(j, "events_not_kept", (int64_t)m->n_dropped_events);
+    json_obj_end(j);
+}
+
 void out_result_write(FILE *f, const scenario_t *s, const sc_env_t *env, const sc_run_t *run)
 {
     json_out_t j;
@@ -203,6 +239,8 @@ void out_result_write(FILE *f, const scenario_t *s, const sc_env_t *env, const s
         if (run->conns[i].started)
             conn_evidence(&j, s, i, &run->conns[i]);
     json_arr_end(&j);
+    if (run->mitm)
+        mitm_evidence(&j, s, run->mitm);
     json_obj_end(&j);
     json_obj_begin(&j, "timings_ms");
     json_num(&j, "total", run->total_ms);

@@ -216,6 +216,10 @@ typedef struct sc_text_expect {
     size_t n_has, n_lacks;
     const char *has[SC_CAP_TEXT_CHECKS], *lacks[SC_CAP_TEXT_CHECKS];
 } sc_text_expect_t;
+/* Whose RSA fingerprint `{fp}` gives the peer command of `listen` (`pin=`): the harness's (the
+ * responder role's default), the real target's (the MITM role's default: a client pinned to the
+ * relay it thinks it reaches), or none (a bridge line without a fingerprint). */
+typedef enum sc_pin { SC_PIN_DEFAULT, SC_PIN_HARNESS, SC_PIN_TARGET, SC_PIN_NONE } sc_pin_t;
 
 typedef struct sc_tls_choice {
     int version; /* -1 none (plain TCP), 0 any (1.2 and 1.3), 10, 11, 12, 13 */
@@ -243,6 +247,7 @@ typedef struct sc_step {
     int64_t within_ms;
     /* connect / listen */
     sc_tls_choice_t tls;
+    sc_pin_t pin; /* listen */
     /* send / expect cell */
     int cmd;
     size_t n_fields;
@@ -268,6 +273,8 @@ typedef struct sc_step {
     /* send sslv2-hello / expect server-hello */
     sc_rawtls_args_t rawtls;
     /* mitm block */
+    /* mitm block (scen_mitm.h): the legs it joins, its hooks */
+    int mitm_client, mitm_server;
     size_t n_hooks;
     sc_hook_t *hooks; /* arena */
 } sc_step_t;

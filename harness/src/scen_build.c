@@ -116,44 +116,15 @@ static int build_cert(const relay_identity_t *id, int type, bool expired, int64_
     return -1;
 }
 
-typedef struct cert_item {
-    uint8_t type;
-    bld_t b;
-} cert_item_t;
-
-static int build_certs_body(const sc_step_t *st, const sc_env_t *env, const sc_conn_rt_t *c,
-                            bld_t *body, char *err, size_t errlen)
+/* The certificate-list operators of muts, in order, on items[0..*n_items) (a built list, or
+ * a CERTS cell relayed by the MITM).  Entries dropped here are freed. */
+int scen_certs_mutate(const sc_mut_t *muts, size_t n, sc_cert_item_t *items, size_t *n_items,
+                      char *err, size_t errlen)
 {
-    span_t tls_cert = c->accepted ? bld_span(&c->server_cert) : (span_t){ 0 };
-    static const int64_t dflt[] = { 2, 4, 6, 7 };
-    const sc_setting_t *f = field(st, F_CERTS);
-    const sc_setting_t *ex = field(st, F_EXPIRED);
-    const int64_t *types = f ? f->v.list : dflt;
-    size_t n = f ? f->v.n : HS_ARRAY_LEN(dflt);
-    if (!env->identity) {
-        snprintf(err, errlen, "no identity loaded for CERTS");
-        return -1;
-    }
-    cert_item_t items[HS_CAP_CERTS_ENTRIES];
-    size_t ni = 0;
     int rc = 0;
-    int64_t now = hs_wall_s();
-    for (size_t i = 0; i < n && ni < HS_CAP_CERTS_ENTRIES; i++) {
-        bool expired = false;
-        for (size_t k = 0; ex && k < ex->v.n; k++)
-            expired = expired || ex->v.list[k] == types[i];
-        items[ni].type = (uint8_t)types[i];
-        bld_init(&items[ni].b, 8192);
-        if (build_cert(env->identity, (int)types[i], expired, now, tls_cert, &items[ni].b) != 0 ||
-            !bld_ok(&items[ni].b)) {
-            snprintf(err, errlen, "cannot build a type-%lld certificate", (long long)types[i]);
-            rc = -1;
-        }
-        ni++;
-    }
-    /* The list operators, in order. */
-    for (size_t m = 0; rc == 0 && m < st->n_muts; m++) {
-        const sc_mut_t *mu = &st->muts[m];
+    size_t ni = *n_items;
+    for (size_t m = 0; rc == 0 && m < n; m++) {
+        const sc_mut_t *mu = &muts[m];
         if (mu->kind == M_DROP_CERT) {
             size_t o = 0;
             for (size_t i = 0; i < ni; i++) {
@@ -184,7 +155,7 @@ static int build_certs_body(const sc_step_t *st, const sc_env_t *env, const sc_c
             bld_bytes(&items[ni].b, items[at].b.buf, items[at].b.len);
             ni++;
         } else if (mu->kind == M_ORDER_CERTS) {
-            cert_item_t sorted[HS_CAP_CERTS_ENTRIES];
+            sc_cert_item_t sorted[HS_CAP_CERTS_ENTRIES];
             bool used[HS_CAP_CERTS_ENTRIES] = { 0 };
             size_t o = 0;
             for (size_t k = 0; k < mu->n; k++)
@@ -214,6 +185,42 @@ static int build_certs_body(const sc_step_t *st, const sc_env_t *env, const sc_c
             }
         }
     }
+    *n_items = ni;
+    return rc;
+}
+
+static int build_certs_body(const sc_step_t *st, const sc_env_t *env, const sc_conn_rt_t *c,
+                            bld_t *body, char *err, size_t errlen)
+{
+    span_t tls_cert = c->accepted ? bld_span(&c->server_cert) : (span_t){ 0 };
+    static const int64_t dflt[] = { 2, 4, 6, 7 };
+    const sc_setting_t *f = field(st, F_CERTS);
+    const sc_setting_t *ex = field(st, F_EXPIRED);
+    const int64_t *types = f ? f->v.list : dflt;
+    size_t n = f ? f->v.n : HS_ARRAY_LEN(dflt);
+    if (!env->identity) {
+        snprintf(err, errlen, "no identity loaded for CERTS");
+        return -1;
+    }
+    sc_cert_item_t items[HS_CAP_CERTS_ENTRIES];
+    size_t ni = 0;
+    int rc = 0;
+    int64_t now = hs_wall_s();
+    for (size_t i = 0; i < n && ni < HS_CAP_CERTS_ENTRIES; i++) {
+        bool expired = false;
+        for (size_t k = 0; ex && k < ex->v.n; k++)
+            expired = expired || ex->v.list[k] == types[i];
+        items[ni].type = (uint8_t)types[i];
+        bld_init(&items[ni].b, 8192);
+        if (build_cert(env->identity, (int)types[i], expired, now, tls_cert, &items[ni].b) != 0 ||
+            !bld_ok(&items[ni].b)) {
+            snprintf(err, errlen, "cannot build a type-%lld certificate", (long long)types[i]);
+            rc = -1;
+        }
+        ni++;
+    }
+    if (rc == 0)
+        rc = scen_certs_mutate(st->muts, st->n_muts, items, &ni, err, errlen);
     if (rc == 0) {
         certs_entry_t e[HS_CAP_CERTS_ENTRIES];
         for (size_t i = 0; i < ni; i++) {

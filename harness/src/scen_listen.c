@@ -26,7 +26,11 @@ static bool substitute(const char *w, size_t n, const sc_env_t *env, const sc_li
     const char *keys[] = { "{addr}", "{port}", "{fp}", "{ed}", "{id}", "{dir}" };
     char addr[32];
     snprintf(addr, sizeof addr, "127.0.0.1:%u", l->port);
-    const char *vals[] = { addr, port, env->id_rsa_fp, env->id_ed_b64, s->id, l->peer_dir };
+    /* {fp}: the fingerprint the peer is told to expect (`listen pin=`). */
+    const char *fp = l->pin == SC_PIN_TARGET ? env->target_fp
+                     : l->pin == SC_PIN_NONE ? ""
+                                             : env->id_rsa_fp;
+    const char *vals[] = { addr, port, fp, env->id_ed_b64, s->id, l->peer_dir };
     size_t o = 0;
     for (size_t i = 0; i < n;) {
         bool hit = false;
@@ -137,6 +141,16 @@ int scen_listen_start(const sc_env_t *env, const scenario_t *s, sc_listen_rt_t *
     if (net_tcp_listen(&a, &l->fd, &l->port, why, whylen) != NET_OK)
         return -1;
     l->active = true;
+    /* A responder scenario that makes a relay extend to us gets its target that way: a peer
+     * command started as well would race the relay to our listener. */
+    if (scen_makes_relay_extend(s))
+        return 0;
+    if (env->peer_cmd && l->pin == SC_PIN_TARGET && !env->target_fp[0] &&
+        strstr(env->peer_cmd, "{fp}")) {
+        snprintf(why, whylen, "pin=target: the peer command names {fp} but the target's "
+                 "fingerprint is unknown (hsprobe run --target-fp HEX)");
+        return -1;
+    }
     if (env->peer_cmd && start_peer(env, s, l, why, whylen) != 0)
         return -1;
     return 0;

@@ -1601,10 +1601,23 @@ static void parse_connect(parser_t *p, const tok_t *toks, int n, const char *lin
                 return;
             continue;
         }
+        if (listen && t->len > 4 && !memcmp(t->s, "pin=", 4)) {
+            static const char *const pins[] = { "harness", "target", "none" };
+            for (size_t k = 0; k < HS_ARRAY_LEN(pins); k++)
+                if (t->len - 4 == strlen(pins[k]) && !memcmp(t->s + 4, pins[k], t->len - 4))
+                    st->pin = (sc_pin_t)(SC_PIN_HARNESS + k);
+            if (st->pin == SC_PIN_DEFAULT)
+                diag(p, t->col + 4, "pin is harness, target or none; got '%.*s'",
+                     (int)t->len - 4, t->s + 4);
+            if (st->pin == SC_PIN_TARGET && s->role != SC_ROLE_MITM)
+                diag(p, t->col + 4, "pin=target belongs to the mitm role (a real target's "
+                     "fingerprint)");
+            continue;
+        }
         if (!tls_opt(p, t, &st->tls)) {
             diag(p, t->col, "unknown %s option '%.*s' (expected tls=, ciphers=, groups=, kx=, "
-                 "priority=, scsv=, reneg=, as NAME, within DUR)", listen ? "listen" : "connect",
-                 (int)t->len, t->s);
+                 "priority=, scsv=, reneg=, %sas NAME, within DUR)", listen ? "listen" : "connect",
+                 (int)t->len, t->s, listen ? "pin=, " : "");
             return;
         }
     }
@@ -2186,6 +2199,8 @@ static void parse_step(parser_t *p, const char *line, size_t len)
         }
         char name[SC_CAP_NAME];
         snprintf(name, sizeof(name), "accepted%zu", s->n_conns);
+        if (s->role == SC_ROLE_MITM && conn_index(s, "client", 6) < 0)
+            strcpy(name, "client"); /* the MITM's leg toward the target that dialled it */
         if (s->n_conns == SC_CAP_CONNS) {
             diag(p, k->col, "at most %u connections", SC_CAP_CONNS);
             return;
@@ -2199,13 +2214,26 @@ static void parse_step(parser_t *p, const char *line, size_t len)
             diag(p, k->col, "a 'mitm' block needs 'role: mitm'");
             return;
         }
-        if (n != 2 || !tok_is(&toks[1], "{")) {
-            diag(p, k->col, "expected 'mitm {' (hooks follow, one per line, then '}')");
+        if (n < 2 || !tok_is(&toks[n - 1], "{") || (n != 2 && (n != 4 ||
+                                                              !tok_is(&toks[1], "within")))) {
+            diag(p, k->col, "expected 'mitm [within DUR] {' (hooks follow, one per line, then "
+                 "'}')");
+            return;
+        }
+        int legs[2] = { conn_index(s, "client", 6), conn_index(s, "server", 6) };
+        if (legs[0] < 0 || legs[1] < 0) {
+            diag(p, k->col, "a 'mitm' block joins two legs: 'accept' (the client leg) and "
+                 "'connect' (the server leg) must come before it");
             return;
         }
         sc_step_t *st = new_step(p, ST_MITM, line, len);
         if (!st)
             return;
+        int wi = 1;
+        if (n == 4 && !within(p, toks, n - 1, &wi, &st->within_ms))
+            return;
+        st->mitm_client = legs[0];
+        st->mitm_server = legs[1];
         st->hooks = arena_alloc(p, SC_CAP_HOOKS * sizeof(sc_hook_t));
         if (!st->hooks)
             return;

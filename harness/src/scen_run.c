@@ -12,6 +12,7 @@
 #include "scen_match.h"
 #include "scen_text.h"
 #include "scen_rawtls.h"
+#include "scen_mitm.h"
 #include "wire_tls_alert.h"
 #include "wire_versions.h"
 
@@ -186,7 +187,7 @@ static void track_circuits(sc_conn_rt_t *c, const cell_t *cell)
  * width once it has processed our VERSIONS, which it did before answering). */
 static link_io_t recv_cell(sc_conn_rt_t *c, cell_t *cell, hs_ns_t deadline)
 {
-    link_io_t st = link_chan_recv(&c->ch, cell, deadline);
+    link_io_t st = scen_mitm_replay_next(c, cell) ? LINK_OK : link_chan_recv(&c->ch, cell, deadline);
     if (st == LINK_OK && cell->cmd == CELL_VERSIONS && !c->link) {
         versions_cell_t v;
         if (versions_parse(cell->body, &v) == WIRE_OK) {
@@ -339,6 +340,8 @@ static step_rc_t do_listen(sc_ctx_t *x, const sc_step_t *st)
 {
     char why[300];
     x->run->listen.tls = st->tls;
+    x->run->listen.pin = st->pin ? st->pin
+                                 : x->s->role == SC_ROLE_MITM ? SC_PIN_TARGET : SC_PIN_HARNESS;
     if (scen_listen_start(x->env, x->s, &x->run->listen, why, sizeof(why)) != 0) {
         outcome(x, SO_HARNESS, "listen: %s", why);
         return STEP_ERROR;
@@ -800,7 +803,10 @@ static step_rc_t run_step(sc_ctx_t *x, const sc_step_t *st)
     case ST_EXPECT_TLS: return do_expect_tls(x, st);
     case ST_LISTEN: return do_listen(x, st);
     case ST_ACCEPT: return do_accept(x, st);
-    case ST_MITM:
+    case ST_MITM: {
+        int rc = scen_mitm_run(x, st);
+        return rc == 0 ? STEP_OK : rc == 1 ? STEP_MISMATCH : STEP_ERROR;
+    }
     case ST_SEND_SSLV2_HELLO:
     case ST_EXPECT_SERVER_HELLO:
     case ST_EXPECT_ALERT_RECORD: break;
@@ -827,14 +833,6 @@ void scen_run(const scenario_t *s, const sc_env_t *env, sc_run_t *run)
     if (env->seeded)
         hs_rand_seed(env->seed, s->id);
     run->listen.fd = -1;
-    if (s->role == SC_ROLE_MITM) {
-        run->verdict = SV_UNSUPPORTED;
-        outcome(&x, SO_UNSUPPORTED, "the engine cannot play the %s role yet",
-                sc_role_name(s->role));
-        snprintf(run->message, sizeof(run->message), "role %s is not supported yet",
-                 sc_role_name(s->role));
-        return;
-    }
     int last_expect = -1;
     for (size_t i = 0; i < s->n_steps; i++)
         if (sc_kind_is_expect(s->steps[i].kind))
@@ -885,6 +883,7 @@ void scen_run(const scenario_t *s, const sc_env_t *env, sc_run_t *run)
 void scen_run_free(sc_run_t *run)
 {
     scen_listen_stop(&run->listen);
+    scen_mitm_free(run);
     for (size_t i = 0; i < SC_CAP_CONNS; i++) {
         if (run->conns[i].started)
             link_chan_free(&run->conns[i].ch, hs_deadline_in_ms(100));

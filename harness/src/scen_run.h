@@ -43,6 +43,7 @@ typedef struct sc_listen_rt {
     char peer_dir[400];
     char peer_log[512]; /* path of the peer command's stdout+stderr */
     sc_tls_choice_t tls;
+    sc_pin_t pin; /* what {fp} gives the peer command */
 } sc_listen_rt_t;
 
 typedef struct sc_env {
@@ -57,6 +58,8 @@ typedef struct sc_env {
     const char *peer_dir; /* a directory per scenario is made under it for the peer command */
     char id_rsa_fp[41];  /* the identity's RSA fingerprint, as tor logs the peer's ID digest */
     char id_ed_b64[44];  /* its Ed25519 identity, unpadded base64 */
+    char target_fp[41];  /* the target's RSA fingerprint (--target-fp), "" if not given: what
+                          * {fp} gives a MITM's peer command under `listen pin=target` */
 } sc_env_t;
 
 #define SC_CAP_CIRCS 8u
@@ -109,6 +112,8 @@ typedef struct sc_conn_rt {
     uint16_t peer_versions[HS_CAP_VERSIONS];
     size_t n_peer_versions;
     struct sc_rawtls_rt *rawtls; /* raw TLS records on a tls=none connection (scen_rawtls.h) */
+    struct sc_mitm_leg *mitm_leg; /* MITM role: what the block received on this leg (heap),
+                                   * handed again to the expectations after it */
 } sc_conn_rt_t;
 
 typedef struct sc_varval {
@@ -137,6 +142,7 @@ typedef struct sc_run {
     bool ever_connected;
     double total_ms, connect_ms;
     char started[32]; /* UTC ISO 8601 */
+    struct sc_mitm_rt *mitm; /* MITM role: the block's events (heap, scen_mitm.h) */
 } sc_run_t;
 
 /* Runs s.  Always fills run (free it with scen_run_free, after reading the evidence). */

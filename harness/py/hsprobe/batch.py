@@ -133,6 +133,12 @@ def run_batch(desc: PeerDescriptor, launcher_role: str, files: Sequence[Path],
         # connections go to the engine's listening ports: capture all TCP on lo, which inside
         # the private namespace is this batch's traffic.
         port = facts.port if desc.serves.get("initiator") == launcher_role else None
+        mitm_args: list[str] = []
+        if desc.mitm_client and desc.serves.get("mitm") == launcher_role:
+            # The server end of MITM scenarios: the engine also starts the client end per
+            # scenario, pinned (by default) to this target's fingerprint; both legs are on lo.
+            port = None
+            mitm_args = _mitm_client_args(desc, facts, run_dir)
         if wire:
             cap = wirecheck.Capture(report_dir / wirecheck.capture_name(desc.name, launcher_role),
                                     port)
@@ -141,7 +147,8 @@ def run_batch(desc: PeerDescriptor, launcher_role: str, files: Sequence[Path],
         out.argv = [*engine_wrap(), str(engine_path()), "run", *map(str, files),
                     "--target", facts.addr, "--results", str(results),
                     "--keylog", str(report_dir / "tls-keys.log"), "--jobs", str(jobs),
-                    *(["--seed", str(seed)] if seed is not None else []), *extra_args]
+                    *(["--seed", str(seed)] if seed is not None else []), *mitm_args,
+                    *extra_args]
         if not _run_engine(out, timeout_s):
             finished = True
             return out
@@ -166,6 +173,20 @@ def run_batch(desc: PeerDescriptor, launcher_role: str, files: Sequence[Path],
                     out.wire = {"internal_error": f"{type(e).__name__}: {e}"}
         _collect(out)
     return out
+
+
+def _mitm_client_args(desc: PeerDescriptor, facts, run_dir: Path) -> list[str]:
+    """`hsprobe run` options for a MITM batch: the client end's command (a fresh instance per
+    scenario, its directories under the server end's run directory) and the server end's RSA
+    fingerprint, which `{fp}` gives it under `listen pin=target`."""
+    from hsprobe.peerdesc import load_peer
+    client = load_peer(desc.mitm_client, desc.dir.parent)
+    clients = run_dir / "clients"
+    clients.mkdir(parents=True, exist_ok=True)
+    args = ["--peer-cmd", client.peer_cmd("initiator"), "--peer-dir", str(clients)]
+    if facts.rsa_fp:
+        args += ["--target-fp", facts.rsa_fp]
+    return args
 
 
 def _run_engine(out: BatchOutcome, timeout_s: float) -> bool:

@@ -16,6 +16,15 @@ the port.  Such a peer says so, and the engine starts it (`hsprobe run --peer-cm
     per_scenario = "--bridge {addr} --fingerprint {fp}"   # launcher arguments; the engine
                                                           # substitutes {addr} {port} {fp} {ed}
 
+A peer that serves the harness's `mitm` scenarios is the server end; the client end is another
+peer that dials the harness per scenario, named by `mitm_client` (its `per_scenario` arguments
+make the command the engine starts; `{fp}` there is the server end's fingerprint unless the
+scenario's `listen pin=` says otherwise):
+
+    mitm_client = "tor-client"
+    [serves]
+    mitm = "mitm"                   # the server end's launcher role in a MITM batch
+
 The descriptor is strict (unknown keys are errors) because a typo here would silently drop
 scenarios from the gate.
 """
@@ -37,7 +46,7 @@ DEFAULT_PEERS_ROOT = REPO_ROOT / "peers"
 DESCRIPTOR = "peer.toml"
 SCENARIO_ROLES = ("initiator", "responder", "mitm")
 _KEYS = {"description", "protocols", "launcher", "ready_timeout_s", "serves", "per_scenario",
-         "max_jobs"}
+         "max_jobs", "mitm_client"}
 
 
 class PeerConfigError(ValueError):
@@ -55,6 +64,7 @@ class PeerDescriptor:
     serves: Mapping[str, str]  # scenario role -> launcher --role
     per_scenario: str | None = None  # launcher arguments when the engine starts it per scenario
     max_jobs: int | None = None  # scenarios it can serve at once (openssl s_server: one)
+    mitm_client: str | None = None   # serves mitm: the peer that dials the harness per scenario
 
     def peer_cmd(self, launcher_role: str) -> str:
         """The `hsprobe run --peer-cmd` value for a per-scenario peer (words split on spaces,
@@ -127,6 +137,17 @@ def load_peer(name: str, root: Path = DEFAULT_PEERS_ROOT) -> PeerDescriptor:
     max_jobs = data.get("max_jobs")
     if max_jobs is not None and not (isinstance(max_jobs, int) and max_jobs >= 1):
         raise bad("`max_jobs` must be a positive integer")
+    client = data.get("mitm_client")
+    if client is not None and not (isinstance(client, str) and client):
+        raise bad("`mitm_client` must name a peer directory")
+    if ("mitm" in serves) != (client is not None):
+        raise bad("a peer that serves `mitm` names its client end with `mitm_client` (and only "
+                  "such a peer does)")
+    if client is not None:
+        other = load_peer(client, root)
+        if other.per_scenario is None or "initiator" not in other.serves.values():
+            raise bad(f"`mitm_client` {client!r} must be a per-scenario peer that dials the "
+                      "harness (per_scenario, launcher role initiator)")
     return PeerDescriptor(name=name, dir=d, description=desc, protocols=tuple(protocols),
                           launcher=launcher, ready_timeout_s=float(timeout), serves=dict(serves),
-                          per_scenario=per, max_jobs=max_jobs)
+                          per_scenario=per, max_jobs=max_jobs, mitm_client=client)

@@ -223,7 +223,7 @@ def test_every_passing_scenario_fails_when_its_last_expectation_is_negated(
     # Initiator-role files run against the relay; responder-role files (scenarios/tor/responder)
     # against a fresh tor client per scenario that the engine starts with --peer-cmd.
     relay_dirs = sorted(d for d in (REPO / "scenarios/tor").iterdir()
-                        if d.is_dir() and d.name != "responder")
+                        if d.is_dir() and d.name not in ("responder", "mitm"))
     peer_cmd = (f"{REPO}/peers/tor-client/run --run-dir {{dir}} --bridge {{addr}} "
                 f"--fingerprint {{fp}}")
     for out, extra in ((normal, []), (negated, ["--negate-last-expect"])):
@@ -231,6 +231,11 @@ def test_every_passing_scenario_fails_when_its_last_expectation_is_negated(
                      "--jobs", "8", "--quiet", *extra], timeout=120, check=False)
         run_hsprobe(["run", REPO / "scenarios/tor/responder", "--peer-cmd", peer_cmd,
                      "--peer-dir", tmp_path / f"peers-{out.stem}", "--results", out,
+                     "--jobs", "8", "--quiet", *extra], timeout=120, check=False)
+        # MITM files: a fresh client per scenario dials the harness, the harness the relay.
+        run_hsprobe(["run", REPO / "scenarios/tor/mitm", "--target", tor_relay.addr,
+                     "--target-fp", tor_relay.rsa_fp, "--peer-cmd", peer_cmd,
+                     "--peer-dir", tmp_path / f"mitm-{out.stem}", "--results", out,
                      "--jobs", "8", "--quiet", *extra], timeout=120, check=False)
     a = {o["id"]: o for o in results(normal)}
     b = {o["id"]: o for o in results(negated)}

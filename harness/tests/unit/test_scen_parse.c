@@ -17,6 +17,10 @@
     "requirement: the target does\n"                                                              \
     "  what it must.\n" /* line 9 */
 
+#define HEADER_RESPONDER                                                                          \
+    "id: tor.r.y\ntitle: t\nrole: responder\nprotocol: tor-link\npeers: tor-client\nspec: s\n"   \
+    "level: MUST\nrequirement: r\n" /* 8 lines */
+
 #define HEX64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 static int parse(const char *text, scenario_t *s, sc_diags_t *d)
@@ -187,9 +191,45 @@ START_TEST(test_roles_parse_but_mark_role)
     ck_assert(s.steps[3].hooks[2].drop);
     scen_free(&s);
     expect_error("id: tor.r.x\ntitle: t\nrole: mitm\nprotocol: tor-link\npeers: p\nspec: s\n"
-                 "level: MAY\nrequirement: r\nlisten\naccept\nmitm {\n  sideways VERSIONS drop\n}\n"
-                 "expect close\n",
-                 12, 3, "to-server");
+                 "level: MAY\nrequirement: r\nlisten\naccept\nconnect\nmitm {\n"
+                 "  sideways VERSIONS drop\n}\nexpect close\n",
+                 13, 3, "to-server");
+}
+END_TEST
+
+#define MITM_HEADER                                                                               \
+    "id: tor.m.x\ntitle: t\nrole: mitm\nprotocol: tor-link\npeers: tor-relay\nspec: s\n"          \
+    "level: MUST\nrequirement: r\n" /* 8 lines */
+
+/* The MITM role's legs, bound and pin (scen_mitm.h, scenarios/README.md "MITM role"). */
+START_TEST(test_mitm_block)
+{
+    scenario_t s;
+    sc_diags_t d;
+    const char *text = MITM_HEADER "listen tls=any pin=none\naccept within 5s\nconnect tls=1.3\n"
+                                   "mitm within 1500ms {\n  to-client CERTS certs=1,2,4,5,7\n}\n"
+                                   "use client\nexpect VERSIONS\nuse server\nexpect close\n";
+    int rc = parse(text, &s, &d);
+    ck_assert_msg(rc == 0, "%d:%d %s", d.d[0].line, d.d[0].col, d.d[0].msg);
+    ck_assert_str_eq(s.conns[0], "client"); /* accept names the client leg */
+    ck_assert_str_eq(s.conns[1], "server"); /* connect names the server leg */
+    ck_assert_int_eq(s.steps[0].pin, SC_PIN_NONE);
+    ck_assert_int_eq(s.steps[3].kind, ST_MITM);
+    ck_assert_int_eq(s.steps[3].within_ms, 1500);
+    ck_assert_int_eq(s.steps[3].mitm_client, 0);
+    ck_assert_int_eq(s.steps[3].mitm_server, 1);
+    ck_assert_uint_eq(s.steps[3].hooks[0].n_fields, 1);
+    scen_free(&s);
+    /* Both legs must be open before the block. */
+    expect_error(MITM_HEADER "listen\naccept\nmitm {\n}\nexpect close\n", 11, 1,
+                 "joins two legs");
+    expect_error(MITM_HEADER "listen pin=sideways\naccept\nconnect\nmitm {\n}\nexpect close\n",
+                 9, 12, "pin is harness, target or none");
+    expect_error(MITM_HEADER "listen\naccept\nconnect\nmitm within {\n}\nexpect close\n", 12,
+                 1, "mitm [within DUR] {");
+    /* pin=target names a real target's fingerprint: the responder role has none. */
+    expect_error(HEADER_RESPONDER "listen pin=target\naccept\nexpect VERSIONS\n", 9, 12,
+                 "pin=target belongs to the mitm role");
 }
 END_TEST
 
@@ -217,6 +257,7 @@ Suite *suite_scen_parse(void)
     tcase_add_test(tc, test_header_errors);
     tcase_add_test(tc, test_step_errors);
     tcase_add_test(tc, test_roles_parse_but_mark_role);
+    tcase_add_test(tc, test_mitm_block);
     tcase_add_test(tc, test_every_error_is_reported);
     suite_add_tcase(s, tc);
     return s;
@@ -336,12 +377,51 @@ START_TEST(test_rawtls_steps)
 }
 END_TEST
 
+/* The certificate-list operators as the MITM applies them to a relayed CERTS list. */
+START_TEST(test_cert_list_operators)
+{
+    scenario_t s;
+    sc_diags_t d;
+    const char *text = "id: tor.m.x\ntitle: t\nrole: mitm\nprotocol: tor-link\npeers: p\nspec: s\n"
+                       "level: MUST\nrequirement: r\nlisten\naccept\nconnect\nmitm {\n"
+                       "  to-client CERTS | drop-cert 4 | dup-cert 2 | order-certs 7,2,5,1,2 | "
+                       "corrupt-cert 7\n  to-client CERTS | drop-cert 6\n}\nexpect close\n";
+    ck_assert_int_eq(parse(text, &s, &d), 0);
+    sc_cert_item_t items[HS_CAP_CERTS_ENTRIES];
+    const uint8_t types[] = { 1, 2, 4, 5, 7 };
+    size_t n = 0;
+    for (; n < sizeof(types); n++) {
+        items[n].type = types[n];
+        bld_init(&items[n].b, 16);
+        bld_u8(&items[n].b, (uint8_t)(0x10 * types[n]));
+        bld_u8(&items[n].b, 0x00);
+    }
+    char err[240];
+    const sc_hook_t *h = &s.steps[3].hooks[0];
+    ck_assert_int_eq(scen_certs_mutate(h->muts, h->n_muts, items, &n, err, sizeof(err)), 0);
+    ck_assert_uint_eq(n, 5);
+    const uint8_t want[] = { 7, 2, 5, 1, 2 };
+    for (size_t i = 0; i < n; i++)
+        ck_assert_uint_eq(items[i].type, want[i]);
+    ck_assert_uint_eq(items[0].b.buf[1], 0x01); /* corrupt-cert: the last byte flipped */
+    ck_assert_uint_eq(items[1].b.buf[1], 0x00);
+    /* An operator naming a type the relayed list lacks is an error, not a silent no-op. */
+    h = &s.steps[3].hooks[1];
+    ck_assert_int_eq(scen_certs_mutate(h->muts, h->n_muts, items, &n, err, sizeof(err)), -1);
+    ck_assert_msg(strstr(err, "drop-cert 6"), "%s", err);
+    for (size_t i = 0; i < n; i++)
+        bld_free(&items[i].b);
+    scen_free(&s);
+}
+END_TEST
+
 Suite *suite_scen_build(void)
 {
     Suite *s = suite_create("scen_build");
     TCase *tc = tcase_create("build");
     tcase_add_test(tc, test_mutations_on_encoded_bytes);
     tcase_add_test(tc, test_rawtls_steps);
+    tcase_add_test(tc, test_cert_list_operators);
     suite_add_tcase(s, tc);
     return s;
 }
