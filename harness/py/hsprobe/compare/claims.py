@@ -124,3 +124,54 @@ def _short(res):
     f = res.get("findings", {})
     return (f"fallback {f.get('fallback_scsv')!r}, secure renegotiation "
             f"{f.get('secure_renegotiation')!r}, problems {f.get('starttls')!r}")[:300]
+
+
+# What hsprobe says on the targets that decide each claim (claim text -> (peer, check) cases).
+CLAIM_CASES = {
+    "neither tool probes STARTTLS command injection":
+        [(f"{p}-inject-{v}", "starttls_injection") for p in ("smtp", "imap", "pop3")
+         for v in ("bad", "fixed")],
+    "neither tool tests an SSLv2-format ClientHello carrying a TLS version":
+        [("openssl-tls10", "sslv2_compat_hello"), ("gnutls-serv", "sslv2_compat_hello")],
+    "sslscan: a TLS 1.2+-only server's renegotiation looks 'not supported'":
+        [("openssl-www", "secure_renegotiation"), ("openssl-client-reneg", "secure_renegotiation"),
+         ("openssl-legacy-reneg", "secure_renegotiation")],
+    "sslscan does not test client-initiated renegotiation":
+        [("openssl-tls10", "client_renegotiation"), ("gnutls-serv", "client_renegotiation"),
+         ("gnutls-serv-tls12", "client_renegotiation")],
+    "sslscan cannot tell alert 86 from a bare close":
+        [("scsv-enforced", "fallback_scsv"), ("scsv-bare-close", "fallback_scsv")],
+    "testssl skips the SCSV test when nothing below TLS 1.2 is offered":
+        [("openssl-www", "fallback_scsv"), ("openssl-client-reneg", "fallback_scsv"),
+         ("openssl-legacy-reneg", "fallback_scsv")],
+    "testssl can report a server without RFC 5746 as not vulnerable to client renegotiation":
+        [("gnutls-serv-unsafe-reneg", "client_renegotiation"),
+         ("gnutls-serv-unsafe-reneg", "secure_renegotiation")],
+}
+
+
+def hsprobe_answers(claims: list, targets: dict) -> None:
+    """Adds to each claim with cases: "hsprobe" (each case: hsprobe's value vs the truth) and
+    "hsprobe_right" (True: right on every case with a known truth; False: wrong on one; None:
+    no hsprobe value on any case)."""
+    for c in claims:
+        cases = CLAIM_CASES.get(c["claim"])
+        if not cases:
+            continue
+        parts, verdicts = [], []
+        for peer, check in cases:
+            t = targets.get(peer)
+            if t is None:
+                continue
+            cell = t["checks"][check]
+            hv, tv = cell.get("hsprobe"), cell.get("truth")
+            if hv is None:
+                parts.append(f"{peer} {check}: no hsprobe scenario")
+                continue
+            ok = None if tv in (None, "?") else hv == tv
+            verdicts.append(ok)
+            parts.append(f"{peer} {check}: hsprobe {hv!r}, truth {tv!r}"
+                         + ("" if ok is None else " =" if ok else " !"))
+        c["hsprobe"] = "; ".join(parts)
+        known = [v for v in verdicts if v is not None]
+        c["hsprobe_right"] = (None if not known else all(known))

@@ -39,6 +39,7 @@ def normalise(text: str) -> dict:
               if re.search(r"error|fail|couldn't|could not|not support starttls", line, re.I)]
     out["starttls"] = "; ".join(errors[:3]) if errors else "ok"
     out["starttls_injection"] = NOT_TESTED
+    out["sslv2_compat_hello"] = NOT_TESTED
     return out
 
 
@@ -48,7 +49,8 @@ def scan(host, port, proto, timeout=60, hostname=None) -> dict:
     if proto not in STARTTLS and proto != "tls":
         return {"argv": [], "rc": None, "wall_s": 0.0, "output": "",
                 "findings": {c: NOT_TESTED for c in ("fallback_scsv", "secure_renegotiation",
-                                                     "client_renegotiation", "starttls_injection")}
+                                                     "client_renegotiation", "starttls_injection",
+                                                     "sslv2_compat_hello")}
                 | {"starttls": f"no STARTTLS option for {proto}"}}
     res = run_tool(argv(hostname or host, port, proto), timeout)
     res["findings"] = normalise(res["output"])

@@ -48,6 +48,7 @@ def normalise(findings: list) -> dict:
                 if f.get("severity") in ("FATAL", "WARN") and f.get("id") != "engine_problem"]
     out["starttls"] = "; ".join(problems) if problems else "ok"
     out["starttls_injection"] = NOT_TESTED
+    out["sslv2_compat_hello"] = NOT_TESTED
     return out
 
 
