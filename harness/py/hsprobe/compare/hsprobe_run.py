@@ -50,7 +50,10 @@ SCENARIO_FAMILIES = (
     (re.compile(r"^starttls\.(smtp|imap|pop3|nntp|xmpp)\.pipelined-injection$"),
      ("starttls_injection", "injection")),
     (re.compile(r"^starttls\.(smtp|imap|pop3|nntp|xmpp)\.handshake$"), ("starttls", "starttls")),
-    (re.compile(r"^tls\.sslv2-compat\..+$"), ("sslv2_compat_hello", "v2hello")),
+    # The compat hello is "understood" when the server answers the TLS 1.2 one with a
+    # ServerHello (tls.compat-hello.accept-tls12); the other compat-hello scenarios probe
+    # refusals and say nothing about understanding.
+    (re.compile(r"^tls\.compat-hello\.accept-tls12$"), ("sslv2_compat_hello", "v2hello")),
 )
 
 INJECTION_CLASSES = {1: "discarded", 2: "dropped", 3: "answered-in-clear",
