@@ -139,5 +139,6 @@ def test_scenarios_of_other_branches_plug_in_by_id():
                                                                    "injection")
     assert scenario_check("starttls.pop3.pipelined-injection")[0] == "starttls_injection"
     assert scenario_check("starttls.nntp.handshake") == ("starttls", "starttls")
-    assert scenario_check("tls.sslv2-compat.hello-understood")[0] == "sslv2_compat_hello"
+    assert scenario_check("tls.compat-hello.accept-tls12")[0] == "sslv2_compat_hello"
+    assert scenario_check("tls.compat-hello.sslv2-specs-only") is None  # a refusal probe
     assert scenario_check("tls.scsv.no-such-probe") is None
