@@ -158,17 +158,9 @@ link_io_t link_chan_recv(link_chan_t *ch, cell_t *out, hs_ns_t deadline)
             *out = c;
             return LINK_OK;
         }
-        if (ch->rx_len == HS_CAP_RX_BUFFER) {
-            snprintf(ch->err, sizeof(ch->err), "receive buffer cap (%u bytes) reached",
-                     HS_CAP_RX_BUFFER);
-            return LINK_HARNESS;
-        }
-        size_t got = 0;
-        link_io_t st = from_tls(ch, tls_conn_read(&ch->tls, ch->rx + ch->rx_len,
-                                                  HS_CAP_RX_BUFFER - ch->rx_len, &got, deadline));
+        link_io_t st = link_chan_fill(ch, deadline);
         if (st != LINK_OK)
             return st;
-        ch->rx_len += got;
     }
 }
 
@@ -203,9 +195,7 @@ span_t link_chan_take(link_chan_t *ch, size_t n)
     if (n > LINK_CUR_CAP)
         n = LINK_CUR_CAP;
     memcpy(ch->cur, ch->rx, n);
-    memmove(ch->rx, ch->rx + n, ch->rx_len - n);
-    ch->rx_len -= n;
-    link_record(ch, false, NULL, span_of(ch->cur, n));
+    link_chan_take_raw(ch, n);
     return span_of(ch->cur, n);
 }
 

@@ -50,8 +50,7 @@ static int harness_error(sc_ctx_t *x, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    x->run->outcome = SO_HARNESS;
-    vsnprintf(x->run->detail, sizeof(x->run->detail), fmt, ap);
+    scen_voutcome(x, SO_HARNESS, fmt, ap);
     va_end(ap);
     return 2;
 }
@@ -59,20 +58,8 @@ static int harness_error(sc_ctx_t *x, const char *fmt, ...)
 /* ---------------------------------------------------------------------------------------- */
 /* Link version per leg.  Each leg negotiates on its own: the server leg from the VERSIONS we
  * wrote to it and the one it answered, the client leg from the one it sent us and the one we
- * wrote back.  The framing switches exactly when the target's does (tor-link.md §1.1). */
-
-static void settle_link(sc_conn_rt_t *c)
-{
-    if (c->link || !c->versions_sent || !c->have_peer_versions)
-        return;
-    versions_cell_t theirs = { .n = c->n_peer_versions };
-    memcpy(theirs.v, c->peer_versions, c->n_peer_versions * sizeof(theirs.v[0]));
-    uint16_t pick = versions_pick(c->sent_versions, c->n_sent_versions, &theirs);
-    if (pick >= 3) {
-        c->link = pick;
-        c->ch.rx_version = c->ch.tx_version = pick;
-    }
-}
+ * wrote back.  The framing switches exactly when the target's does (tor-link.md §1.1);
+ * scen_settle_link decides it. */
 
 /* The first VERSIONS received on a leg: the target's offer. */
 static void note_received(sc_conn_rt_t *c, const cell_t *cell)
@@ -84,7 +71,7 @@ static void note_received(sc_conn_rt_t *c, const cell_t *cell)
     c->have_peer_versions = true;
     c->n_peer_versions = v.n;
     memcpy(c->peer_versions, v.v, v.n * sizeof(v.v[0]));
-    settle_link(c);
+    scen_settle_link(c);
 }
 
 /* The first VERSIONS written on a leg, read back from the bytes that went out (a hook may
@@ -103,7 +90,7 @@ static void note_written(sc_conn_rt_t *c, struct sc_mitm_leg *leg, span_t bytes)
     memcpy(c->sent_versions, v.v, v.n * sizeof(v.v[0]));
     c->n_sent_versions = v.n;
     c->versions_sent = true;
-    settle_link(c);
+    scen_settle_link(c);
 }
 
 /* ---------------------------------------------------------------------------------------- */

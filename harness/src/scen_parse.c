@@ -916,9 +916,13 @@ static void header_value(parser_t *p, int key, int col, const char *v, size_t n)
             diag(p, col, "role is initiator, responder or mitm; got '%s'", buf);
         return;
     case H_PROTOCOL:
-        if (!sc_protocol_known(buf))
-            diag(p, col, "protocol is tor-link, tls, smtp-starttls, imap-starttls, "
-                 "pop3-starttls, nntp-starttls or xmpp-starttls; got '%s'", buf);
+        if (!sc_protocol_known(buf)) {
+            char known[200] = "";
+            for (size_t i = 0; i < HS_ARRAY_LEN(protocols); i++)
+                snprintf(known + strlen(known), sizeof(known) - strlen(known), "%s%s",
+                         i ? ", " : "", protocols[i]);
+            diag(p, col, "protocol is one of %s; got '%s'", known, buf);
+        }
         set_text(p, col, s->protocol, sizeof(s->protocol), v, n, false);
         return;
     case H_PEERS: {

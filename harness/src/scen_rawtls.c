@@ -352,21 +352,6 @@ void scen_rawtls_parse(sc_step_t *st, const sc_word_t *w, size_t n, sc_diag_fn d
 /* ---------------------------------------------------------------------------------------- */
 /* Running. */
 
-static void set_outcome(sc_ctx_t *x, sc_outcome_t o, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_outcome(sc_ctx_t *x, sc_outcome_t o, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    x->run->outcome = o;
-    vsnprintf(x->run->detail, sizeof(x->run->detail), fmt, ap);
-    va_end(ap);
-}
-
-static int64_t within_of(const sc_ctx_t *x, const sc_step_t *st)
-{
-    return st->within_ms > 0 ? st->within_ms : x->s->timeout_ms;
-}
 
 bool scen_rawtls_owns(const sc_ctx_t *x, const sc_step_t *st)
 {
@@ -383,7 +368,7 @@ static sc_rawtls_rt_t *rt_of(sc_ctx_t *x, sc_conn_rt_t *c)
     if (!c->rawtls) {
         c->rawtls = malloc(sizeof(*c->rawtls));
         if (!c->rawtls) {
-            set_outcome(x, SO_HARNESS, "out of memory");
+            scen_outcome(x, SO_HARNESS, "out of memory");
             return NULL;
         }
         tlsflight_init(&c->rawtls->flight);
@@ -400,7 +385,7 @@ static sc_raw_rc_t do_send(sc_ctx_t *x, const sc_step_t *st, sc_conn_rt_t *c)
     uint8_t chal[SC_RAWTLS_CAP_CHALLENGE];
     memcpy(chal, a->challenge, sizeof(chal));
     if (a->challenge_random && hs_rand_bytes(chal, a->challenge_len) != 0) {
-        set_outcome(x, SO_HARNESS, "no random bytes for the challenge");
+        scen_outcome(x, SO_HARNESS, "no random bytes for the challenge");
         return SC_RAW_ERROR;
     }
     sslv2_hello_t h = { .version = a->version, .suites = a->suites, .n_suites = a->n_suites,
@@ -424,15 +409,15 @@ static sc_raw_rc_t do_send(sc_ctx_t *x, const sc_step_t *st, sc_conn_rt_t *c)
             b.len = (size_t)a->truncate;
     }
     if (!bld_ok(&b)) {
-        set_outcome(x, SO_HARNESS, "cannot build the SSLv2-format hello: %s", b.why);
+        scen_outcome(x, SO_HARNESS, "cannot build the SSLv2-format hello: %s", b.why);
         bld_free(&b);
         return SC_RAW_ERROR;
     }
     link_io_t io = link_chan_send_raw(&c->ch, bld_span(&b),
-                                      hs_deadline_in_ms(within_of(x, st)));
+                                      hs_deadline_in_ms(scen_within(x, st)));
     bld_free(&b);
     if (io == LINK_HARNESS) {
-        set_outcome(x, SO_HARNESS, "%s", c->ch.err);
+        scen_outcome(x, SO_HARNESS, "%s", c->ch.err);
         return SC_RAW_ERROR;
     }
     if (io != LINK_OK)
@@ -497,25 +482,22 @@ static sc_raw_rc_t end_outcome(sc_ctx_t *x, sc_conn_rt_t *c, link_io_t io, int64
     switch (io) {
     case LINK_CLOSED:
     case LINK_RESET:
-        r->closed = true;
-        r->closed_rst = io == LINK_RESET;
-        r->close_ms = link_chan_close_ms(&c->ch);
-        r->pending_bytes = c->ch.rx_len;
-        set_outcome(x, SO_CLOSE, "the target closed the connection (%s) %.1f ms after it opened; "
+        scen_note_close(x, c, io == LINK_RESET);
+        scen_outcome(x, SO_CLOSE, "the target closed the connection (%s) %.1f ms after it opened; "
                     "received: %s%s", io == LINK_RESET ? "RST" : "FIN", r->close_ms, summary,
                     c->ch.rx_len ? " (and a partial record)" : "");
         return SC_RAW_MISMATCH;
     case LINK_TIMEOUT:
         r->pending_bytes = c->ch.rx_len;
-        set_outcome(x, c->ch.rx_len ? SO_STALL : SO_SILENCE, "nothing more for %lld ms; "
+        scen_outcome(x, c->ch.rx_len ? SO_STALL : SO_SILENCE, "nothing more for %lld ms; "
                     "received: %s%s", (long long)ms, summary,
                     c->ch.rx_len ? " (and a partial record)" : "");
         return SC_RAW_MISMATCH;
     case LINK_HARNESS:
-        set_outcome(x, SO_HARNESS, "%s", c->ch.err[0] ? c->ch.err : c->ch.tls.err);
+        scen_outcome(x, SO_HARNESS, "%s", c->ch.err[0] ? c->ch.err : c->ch.tls.err);
         return SC_RAW_ERROR;
     default:
-        set_outcome(x, SO_TLS_FAILURE, "%s; received: %s", link_io_str(io), summary);
+        scen_outcome(x, SO_TLS_FAILURE, "%s; received: %s", link_io_str(io), summary);
         return SC_RAW_MISMATCH;
     }
 }
@@ -530,7 +512,7 @@ static void note_alert(sc_ctx_t *x, const tls_flight_t *f)
 static sc_raw_rc_t expect_server_hello(sc_ctx_t *x, const sc_step_t *st, sc_conn_rt_t *c,
                                        sc_rawtls_rt_t *rt)
 {
-    int64_t ms = within_of(x, st);
+    int64_t ms = scen_within(x, st);
     hs_ns_t deadline = hs_deadline_in_ms(ms);
     tls_flight_t *f = &rt->flight;
     char sum[sizeof(x->run->detail) - 200];
@@ -547,15 +529,15 @@ static sc_raw_rc_t expect_server_hello(sc_ctx_t *x, const sc_step_t *st, sc_conn
     if (!f->have_sh) {
         if (f->have_alert) {
             note_alert(x, f);
-            set_outcome(x, SO_ALERT, "no ServerHello; received: %s", sum);
+            scen_outcome(x, SO_ALERT, "no ServerHello; received: %s", sum);
         } else {
-            set_outcome(x, SO_OTHER_REPLY, "no ServerHello; received: %s", sum);
+            scen_outcome(x, SO_OTHER_REPLY, "no ServerHello; received: %s", sum);
         }
         return SC_RAW_MISMATCH;
     }
     snprintf(x->run->outcome_cmd, sizeof(x->run->outcome_cmd), "ServerHello");
     if (f->sh_status != WIRE_OK) {
-        set_outcome(x, SO_OTHER_REPLY, "a malformed ServerHello (%s); received: %s",
+        scen_outcome(x, SO_OTHER_REPLY, "a malformed ServerHello (%s); received: %s",
                     wire_status_str(f->sh_status), sum);
         return SC_RAW_MISMATCH;
     }
@@ -572,17 +554,17 @@ static sc_raw_rc_t expect_server_hello(sc_ctx_t *x, const sc_step_t *st, sc_conn
         snprintf(why, sizeof(why), "renegotiation_info %s, expected %s", f->sh.ri ? "yes" : "no",
                  a->want_ri ? "yes" : "no");
     if (why[0]) {
-        set_outcome(x, SO_OTHER_REPLY, "ServerHello with %s; received: %s", why, sum);
+        scen_outcome(x, SO_OTHER_REPLY, "ServerHello with %s; received: %s", why, sum);
         return SC_RAW_MISMATCH;
     }
-    set_outcome(x, SO_EXPECTED, "received: %s", sum);
+    scen_outcome(x, SO_EXPECTED, "received: %s", sum);
     return SC_RAW_OK;
 }
 
 static sc_raw_rc_t expect_alert_record(sc_ctx_t *x, const sc_step_t *st, sc_conn_rt_t *c,
                                        sc_rawtls_rt_t *rt)
 {
-    int64_t ms = within_of(x, st);
+    int64_t ms = scen_within(x, st);
     hs_ns_t deadline = hs_deadline_in_ms(ms);
     tls_flight_t *f = &rt->flight;
     char sum[sizeof(x->run->detail) - 200];
@@ -600,13 +582,13 @@ static sc_raw_rc_t expect_alert_record(sc_ctx_t *x, const sc_step_t *st, sc_conn
     const tls_event_t *e = from < f->n_events ? &f->ev[from] : NULL;
     rt->seen_events = f->n_events;
     if (!e || e->kind != TEV_ALERT) {
-        set_outcome(x, SO_OTHER_REPLY, "no alert; received: %s", sum);
+        scen_outcome(x, SO_OTHER_REPLY, "no alert; received: %s", sum);
         return SC_RAW_MISMATCH;
     }
     x->run->alert_level = e->level;
     x->run->alert_desc = e->desc;
     snprintf(x->run->outcome_cmd, sizeof(x->run->outcome_cmd), "alert");
-    set_outcome(x, SO_ALERT, "received: %s", sum);
+    scen_outcome(x, SO_ALERT, "received: %s", sum);
     bool ok = (st->alert_level < 0 || st->alert_level == e->level) &&
               (st->alert_desc < 0 || st->alert_desc == e->desc);
     if (ok)
@@ -619,7 +601,7 @@ static sc_raw_rc_t expect_end(sc_ctx_t *x, const sc_step_t *st, sc_conn_rt_t *c,
                               sc_rawtls_rt_t *rt)
 {
     bool silence = st->kind == ST_EXPECT_SILENCE;
-    int64_t ms = silence ? st->within_ms : within_of(x, st);
+    int64_t ms = silence ? st->within_ms : scen_within(x, st);
     tls_flight_t *f = &rt->flight;
     char sum[sizeof(x->run->detail) - 200];
     link_io_t io = read_until(c, rt, any_new, hs_deadline_in_ms(ms));
@@ -628,7 +610,7 @@ static sc_raw_rc_t expect_end(sc_ctx_t *x, const sc_step_t *st, sc_conn_rt_t *c,
     if (io == LINK_OK) {
         if (f->have_alert)
             note_alert(x, f);
-        set_outcome(x, SO_OTHER_REPLY, "a record instead of %s; received: %s",
+        scen_outcome(x, SO_OTHER_REPLY, "a record instead of %s; received: %s",
                     silence ? "silence" : "a close", sum);
         return SC_RAW_MISMATCH;
     }
@@ -648,7 +630,7 @@ sc_raw_rc_t scen_rawtls_step(sc_ctx_t *x, const sc_step_t *st)
 {
     sc_conn_rt_t *c = &x->run->conns[st->conn];
     if (!c->started || !c->ch.tls.plain) {
-        set_outcome(x, SO_HARNESS, "raw TLS steps need an open 'connect tls=none' connection");
+        scen_outcome(x, SO_HARNESS, "raw TLS steps need an open 'connect tls=none' connection");
         return SC_RAW_ERROR;
     }
     if (st->kind == ST_SEND_SSLV2_HELLO)

@@ -76,9 +76,7 @@ typedef sc_step_rc_t step_rc_t;
 
 static void outcome(sc_ctx_t *x, sc_outcome_t o, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-static void voutcome(sc_ctx_t *x, sc_outcome_t o, const char *fmt, va_list ap)
-    __attribute__((format(printf, 3, 0)));
-static void voutcome(sc_ctx_t *x, sc_outcome_t o, const char *fmt, va_list ap)
+void scen_voutcome(sc_ctx_t *x, sc_outcome_t o, const char *fmt, va_list ap)
 {
     x->run->outcome = o;
     vsnprintf(x->run->detail, sizeof(x->run->detail), fmt, ap);
@@ -88,7 +86,7 @@ static void outcome(sc_ctx_t *x, sc_outcome_t o, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    voutcome(x, o, fmt, ap);
+    scen_voutcome(x, o, fmt, ap);
     va_end(ap);
 }
 
@@ -96,7 +94,7 @@ void scen_outcome(sc_ctx_t *x, sc_outcome_t o, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    voutcome(x, o, fmt, ap);
+    scen_voutcome(x, o, fmt, ap);
     va_end(ap);
 }
 
@@ -107,6 +105,15 @@ static int64_t within_of(const sc_ctx_t *x, const sc_step_t *st)
 
 int64_t scen_within(const sc_ctx_t *x, const sc_step_t *st) { return within_of(x, st); }
 
+void scen_note_close(sc_ctx_t *x, const sc_conn_rt_t *c, bool rst)
+{
+    sc_run_t *r = x->run;
+    r->closed = true;
+    r->closed_rst = rst;
+    r->close_ms = link_chan_close_ms(&c->ch);
+    r->pending_bytes = c->ch.rx_len;
+}
+
 static double since_ms(const sc_ctx_t *x) { return hs_ns_to_ms(hs_mono_ns() - x->t0); }
 
 /* What the channel saw when a read ended without a cell, as the outcome. */
@@ -116,10 +123,7 @@ static step_rc_t io_outcome(sc_ctx_t *x, sc_conn_rt_t *c, link_io_t st, int64_t 
     switch (st) {
     case LINK_CLOSED:
     case LINK_RESET: {
-        r->closed = true;
-        r->closed_rst = st == LINK_RESET;
-        r->close_ms = link_chan_close_ms(&c->ch);
-        r->pending_bytes = c->ch.rx_len;
+        scen_note_close(x, c, st == LINK_RESET);
         outcome(x, SO_CLOSE, "the target closed the connection (%s) %.1f ms after it opened%s",
                 st == LINK_RESET ? "RST" : "FIN", r->close_ms,
                 c->ch.rx_len ? " with a partial cell pending" : "");
@@ -155,6 +159,19 @@ static step_rc_t io_outcome(sc_ctx_t *x, sc_conn_rt_t *c, link_io_t st, int64_t 
 /* Circuit bookkeeping on every received cell: a CREATED_FAST keys the relay crypto of the
  * circuit we created, a RELAY cell on a keyed circuit is opened (its cleartext is what
  * `expect RELAY rcmd=` reads), a CREATE2 names the circuit a `send CREATED2` answers. */
+void scen_settle_link(sc_conn_rt_t *c)
+{
+    if (c->link || !c->versions_sent || !c->have_peer_versions)
+        return;
+    versions_cell_t theirs = { .n = c->n_peer_versions };
+    memcpy(theirs.v, c->peer_versions, c->n_peer_versions * sizeof(theirs.v[0]));
+    uint16_t pick = versions_pick(c->sent_versions, c->n_sent_versions, &theirs);
+    if (pick >= 3) {
+        c->link = pick;
+        c->ch.rx_version = c->ch.tx_version = pick;
+    }
+}
+
 static void track_circuits(sc_conn_rt_t *c, const cell_t *cell)
 {
     if (cell->cmd == CELL_RELAY || cell->cmd == CELL_RELAY_EARLY)
@@ -530,16 +547,8 @@ static step_rc_t do_send(sc_ctx_t *x, const sc_step_t *st)
     keep_var(x, st->as_var, bld_span(&b), meta.circ_width);
     link_io_t io = link_chan_send_encoded(&c->ch, bld_span(&b), &meta, deadline);
     bld_free(&b);
-    if (meta.cmd == CELL_VERSIONS && !c->link && c->have_peer_versions && c->versions_sent) {
-        /* Responder: our VERSIONS answers theirs; both sides switch framing now. */
-        versions_cell_t theirs = { .n = c->n_peer_versions };
-        memcpy(theirs.v, c->peer_versions, c->n_peer_versions * sizeof(theirs.v[0]));
-        uint16_t pick = versions_pick(c->sent_versions, c->n_sent_versions, &theirs);
-        if (pick >= 3) {
-            c->link = pick;
-            c->ch.rx_version = c->ch.tx_version = pick;
-        }
-    }
+    if (meta.cmd == CELL_VERSIONS)
+        scen_settle_link(c); /* responder: our VERSIONS answers theirs */
     return sent(x, c, io);
 }
 

@@ -16,6 +16,8 @@
 #include "net_tcp.h"
 #include "scen_ast.h"
 
+#include <stdarg.h>
+
 typedef enum sc_verdict { SV_PASS, SV_FAIL, SV_ERROR, SV_UNSUPPORTED } sc_verdict_t;
 const char *sc_verdict_name(sc_verdict_t v);
 
@@ -167,8 +169,15 @@ typedef struct sc_ctx {
 typedef enum sc_step_rc { STEP_OK, STEP_MISMATCH, STEP_ERROR } sc_step_rc_t;
 void scen_outcome(sc_ctx_t *x, sc_outcome_t o, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+void scen_voutcome(sc_ctx_t *x, sc_outcome_t o, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+/* A responder (or the MITM's client leg) has both VERSIONS cells, theirs and ours: the link
+ * version is fixed and both directions switch framing now (tor-link.md §1.1). */
+void scen_settle_link(sc_conn_rt_t *c);
 /* The step's bound: its `within`, else the header's timeout. */
 int64_t scen_within(const sc_ctx_t *x, const sc_step_t *st);
+/* The target closed c (FIN, or RST): the run's close evidence (when, what was pending). */
+void scen_note_close(sc_ctx_t *x, const sc_conn_rt_t *c, bool rst);
 tls_opts_t scen_tls_opts(const sc_ctx_t *x, const sc_tls_choice_t *t);
 /* The TLS handshake of a connection (connect, accept, starttls) and what its failure means. */
 sc_step_rc_t scen_handshake(sc_ctx_t *x, const sc_step_t *st, sc_conn_rt_t *c,

@@ -46,10 +46,7 @@ static sc_step_rc_t text_io(sc_ctx_t *x, sc_conn_rt_t *c, link_io_t st, int64_t 
     switch (st) {
     case LINK_CLOSED:
     case LINK_RESET:
-        r->closed = true;
-        r->closed_rst = st == LINK_RESET;
-        r->close_ms = link_chan_close_ms(&c->ch);
-        r->pending_bytes = c->ch.rx_len;
+        scen_note_close(x, c, st == LINK_RESET);
         scen_outcome(x, SO_CLOSE, "the target closed the connection (%s) %.1f ms after it "
                      "opened, waiting for %s%s", st == LINK_RESET ? "RST" : "FIN", r->close_ms,
                      wanted, pend);

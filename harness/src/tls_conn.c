@@ -3,7 +3,7 @@
 
 #include "crypto_rsa.h"
 #include "net_tcp.h"
-#include "wire_tls_hello.h"
+#include "wire_tlsrec.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -224,11 +224,11 @@ static int hello_hook(gnutls_session_t s, unsigned htype, unsigned when, unsigne
                       const gnutls_datum_t *msg)
 {
     tls_conn_t *c = gnutls_session_get_ptr(s);
-    tls_server_hello_exts_t h;
+    tls_server_hello_t h;
     if (c && htype == GNUTLS_HANDSHAKE_SERVER_HELLO && incoming && when == GNUTLS_HOOK_POST &&
-        msg && tls_server_hello_exts(span_of(msg->data, msg->size), &h) == WIRE_OK) {
+        msg && tls_server_hello_parse(span_of(msg->data, msg->size), &h) == WIRE_OK) {
         c->have_server_hello = true;
-        c->server_hello_ri = tls_server_hello_has(&h, TLS_EXT_RENEGOTIATION_INFO);
+        c->server_hello_ri = h.ri;
     }
     return 0;
 }

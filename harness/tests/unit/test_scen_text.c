@@ -1,11 +1,11 @@
 /* test_scen_text.c — the text-protocol syntax (STARTTLS family, TLS probes) parses into the
  * steps the interpreter needs, every mistake is reported at its line:column, and the
- * ServerHello extension reader that backs `expect tls ri=` reads what the server sent. */
+ * ServerHello reader that backs `expect tls ri=` (tls_conn's hook) reads what was sent. */
 #include "unit.h"
 
 #include "scen_parse.h"
 #include "tls_conn.h"
-#include "wire_tls_hello.h"
+#include "wire_tlsrec.h"
 
 #define HDR(proto)                                                                                \
     "id: starttls.test.case\n"                                                                    \
@@ -110,7 +110,7 @@ START_TEST(test_text_errors)
     expect_error(HDR("tls") "connect\nrenegotiate\nexpect renegotiation maybe\n", 11, 22,
                  "accepted, refused-kept-open");
     expect_error(HDR("tls") "connect\nexpect text \"\"\n", 10, 13, "must not be empty");
-    expect_error(HDR("smtp") "connect\n", 4, 11, "protocol is tor-link, tls, smtp-starttls");
+    expect_error(HDR("smtp") "connect\n", 4, 11, "protocol is one of tor-link, tls, smtp-starttls");
 }
 END_TEST
 
@@ -134,25 +134,25 @@ static size_t hello(uint8_t *out, const uint8_t *exts, size_t n_exts, bool with_
 START_TEST(test_server_hello_exts)
 {
     uint8_t b[128];
-    tls_server_hello_exts_t h;
+    tls_server_hello_t h;
     const uint8_t ri[] = { 0xff, 0x01, 0x00, 0x01, 0x00, 0x00, 0x17, 0x00, 0x00 };
     size_t n = hello(b, ri, sizeof(ri), true);
-    ck_assert_int_eq(tls_server_hello_exts(span_of(b, n), &h), WIRE_OK);
+    ck_assert_int_eq(tls_server_hello_parse(span_of(b, n), &h), WIRE_OK);
     ck_assert_uint_eq(h.suite, 0xc02f);
-    ck_assert_uint_eq(h.n, 2);
-    ck_assert(tls_server_hello_has(&h, TLS_EXT_RENEGOTIATION_INFO));
+    ck_assert_uint_eq(h.n_exts, 2);
+    ck_assert(h.ri);
     /* No extension block at all: a legacy server, no RI. */
     n = hello(b, NULL, 0, false);
-    ck_assert_int_eq(tls_server_hello_exts(span_of(b, n), &h), WIRE_OK);
-    ck_assert(!tls_server_hello_has(&h, TLS_EXT_RENEGOTIATION_INFO));
+    ck_assert_int_eq(tls_server_hello_parse(span_of(b, n), &h), WIRE_OK);
+    ck_assert(!h.ri);
     /* An extension whose length runs past the block, and a block with bytes after it. */
     const uint8_t bad[] = { 0xff, 0x01, 0x00, 0x05, 0x00 };
     n = hello(b, bad, sizeof(bad), true);
-    ck_assert_int_eq(tls_server_hello_exts(span_of(b, n), &h), WIRE_TRUNCATED);
+    ck_assert_int_eq(tls_server_hello_parse(span_of(b, n), &h), WIRE_TRUNCATED);
     n = hello(b, ri, sizeof(ri), true);
     b[n++] = 0x99;
-    ck_assert_int_eq(tls_server_hello_exts(span_of(b, n), &h), WIRE_TRAILING);
-    ck_assert_int_eq(tls_server_hello_exts(span_of(b, 20), &h), WIRE_TRUNCATED);
+    ck_assert_int_eq(tls_server_hello_parse(span_of(b, n), &h), WIRE_TRAILING);
+    ck_assert_int_eq(tls_server_hello_parse(span_of(b, 20), &h), WIRE_TRUNCATED);
 }
 END_TEST
 
