@@ -355,8 +355,18 @@ sc_step_rc_t scen_text_starttls(sc_ctx_t *x, const sc_step_t *st)
     sc_step_rc_t rc = scen_handshake(x, st, c, hs_deadline_in_ms(scen_within(x, st)));
     if (!c->tls_ok) {
         c->inj_class = 2;
-        snprintf(c->inj_evidence, sizeof(c->inj_evidence), "%.300s%s%s%s", x->run->detail,
-                 clear ? "; in clear before it: '" : "", clear_q, clear ? "'" : "");
+        /* From the connection itself: when `expect injection` follows, the handshake's
+         * failure was left for it and the run's detail still describes an earlier step. */
+        const tls_conn_t *t = &ch->tls;
+        char why[120] = "";
+        if (c->tls_status == TLS_IO_ALERT)
+            snprintf(why, sizeof(why), ": alert %d (%s)", t->alert_desc,
+                     tls_alert_name(t->alert_desc) ? tls_alert_name(t->alert_desc) : "unknown");
+        else if (t->err[0])
+            snprintf(why, sizeof(why), ": %.100s", t->err);
+        snprintf(c->inj_evidence, sizeof(c->inj_evidence), "the TLS handshake failed (%s%s)%s%s%s",
+                 tls_io_str(c->tls_status), why, clear ? "; in clear before it: '" : "", clear_q,
+                 clear ? "'" : "");
         return rc;
     }
     /* 3. Anything the target sends inside TLS before we say a word: the answer to an

@@ -35,3 +35,17 @@ def test_a_launcher_path_with_spaces_cannot_be_a_peer_command(tmp_path):
     root = _copy(tmp_path / "with space", 'per_scenario = "--bridge {addr}"')
     with pytest.raises(PeerConfigError, match="spaces"):
         load_peer("tc", root).peer_cmd("initiator")
+
+
+def test_a_server_that_serves_one_connection_at_a_time_says_so():
+    # openssl s_server takes one connection at a time: its scenarios run one after another
+    # (batch.run_batch caps --jobs at max_jobs); without it they time out waiting in its queue.
+    assert load_peer("openssl-www").max_jobs == 1
+    assert load_peer("gnutls-serv").max_jobs is None
+
+
+@pytest.mark.parametrize("value", ["0", "-1", '"1"', "1.5"])
+def test_max_jobs_must_be_a_positive_integer(tmp_path, value):
+    root = _copy(tmp_path, f'per_scenario = "--bridge {{addr}}"\nmax_jobs = {value}')
+    with pytest.raises(PeerConfigError, match="max_jobs"):
+        load_peer("tc", root)
