@@ -15,9 +15,13 @@ each line's "wire" object (a wire error turns the verdict into "error").
 
 from __future__ import annotations
 
+import os
 import shlex
+import shutil
 import socket
+import stat
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -115,6 +119,8 @@ def run_batch(desc: PeerDescriptor, launcher_role: str, files: Sequence[Path],
     if desc.per_scenario is not None:
         return _run_per_scenario(desc, launcher_role, files, out, report_dir, run_dir, jobs,
                                  timeout_s, seed, extra_args, wire)
+    report_run_dir = run_dir
+    run_dir = _searchable_run_dir(run_dir, desc.name)
     peer = ManagedPeer(desc.launcher, run_dir, role=launcher_role,
                        ready_timeout=desc.ready_timeout_s)
     t0 = time.monotonic()
@@ -163,6 +169,7 @@ def run_batch(desc: PeerDescriptor, launcher_role: str, files: Sequence[Path],
         if out.peer_died:
             out.peer_rc = rc
             out.peer_log_tail = peer.log_tail(20)
+        _keep_run_dir(run_dir, report_run_dir)
         out.elapsed_s = time.monotonic() - t0 - (stats.stop_s if stats else 0.0)
         if stats is not None:
             out.capture = {**stats.as_dict(), "path": Path(stats.path).name}
@@ -173,6 +180,44 @@ def run_batch(desc: PeerDescriptor, launcher_role: str, files: Sequence[Path],
                     out.wire = {"internal_error": f"{type(e).__name__}: {e}"}
         _collect(out)
     return out
+
+
+def _searchable(path: Path) -> bool:
+    """Every existing directory above `path` can be entered by any user."""
+    for p in path.resolve().parents:
+        if p.exists() and not (p.stat().st_mode & stat.S_IXOTH):
+            return False
+    return True
+
+
+def _searchable_run_dir(wanted: Path, name: str) -> Path:
+    """Where the peer runs.  Servers that drop privileges (postfix, INN's news user) must reach
+    their run directory; a report under a 0700 directory (a clone in /root) does not let them,
+    so they run in a fresh 0711 directory under /tmp and their files are copied into the
+    report when they stop (_keep_run_dir)."""
+    if _searchable(wanted):
+        return wanted
+    d = Path(tempfile.mkdtemp(prefix=f"hsprobe-peer-{name}-", dir="/tmp"))
+    d.chmod(0o711)
+    return d
+
+
+def _keep_run_dir(used: Path, wanted: Path) -> None:
+    """Copies the regular files of a run directory that lived outside the report into it (the
+    peer's logs and configuration are evidence), then removes it.  Sockets, FIFOs and other
+    special files a daemon leaves behind are not copied."""
+    if used == wanted:
+        return
+    try:
+        for root, _dirs, names in os.walk(used):
+            dst = wanted / Path(root).relative_to(used)
+            dst.mkdir(parents=True, exist_ok=True)
+            for n in names:
+                src = Path(root) / n
+                if src.is_file() and not src.is_symlink():
+                    shutil.copy2(src, dst / n)
+    finally:
+        shutil.rmtree(used, ignore_errors=True)
 
 
 def _mitm_client_args(desc: PeerDescriptor, facts, run_dir: Path) -> list[str]:
