@@ -193,12 +193,15 @@ def _searchable(path: Path) -> bool:
 def _searchable_run_dir(wanted: Path, name: str) -> Path:
     """Where the peer runs.  Servers that drop privileges (postfix, INN's news user) must reach
     their run directory; a report under a 0700 directory (a clone in /root) does not let them,
-    so they run in a fresh 0711 directory under /tmp and their files are copied into the
-    report when they stop (_keep_run_dir)."""
+    so they run in a fresh 0711 directory under /tmp, reachable from the report by a symlink
+    while they run, and their files are copied into the report when they stop
+    (_keep_run_dir)."""
     if _searchable(wanted):
         return wanted
     d = Path(tempfile.mkdtemp(prefix=f"hsprobe-peer-{name}-", dir="/tmp"))
     d.chmod(0o711)
+    wanted.parent.mkdir(parents=True, exist_ok=True)
+    wanted.symlink_to(d, target_is_directory=True)
     return d
 
 
@@ -208,6 +211,8 @@ def _keep_run_dir(used: Path, wanted: Path) -> None:
     special files a daemon leaves behind are not copied."""
     if used == wanted:
         return
+    if wanted.is_symlink():
+        wanted.unlink()
     try:
         for root, _dirs, names in os.walk(used):
             dst = wanted / Path(root).relative_to(used)

@@ -19,6 +19,7 @@ def test_a_report_under_a_private_directory_runs_the_peer_elsewhere(tmp_path):
     try:
         assert used != wanted and str(used).startswith("/tmp/hsprobe-peer-postfix-")
         assert stat.S_IMODE(used.stat().st_mode) == 0o711
+        assert wanted.is_symlink() and wanted.resolve() == used.resolve()  # reachable meanwhile
         (used / "conf").mkdir()
         (used / "conf" / "main.cf").write_text("inet_interfaces = 127.0.0.1\n")
         (used / "postfix.log").write_text("started\n")
@@ -27,7 +28,7 @@ def test_a_report_under_a_private_directory_runs_the_peer_elsewhere(tmp_path):
         assert (wanted / "conf" / "main.cf").read_text().startswith("inet_interfaces")
         assert (wanted / "postfix.log").read_text() == "started\n"
         assert not (wanted / "public-pickup").exists()
-        assert not used.exists()
+        assert not used.exists() and not wanted.is_symlink()
     finally:
         if used.exists():
             _keep_run_dir(used, wanted)
