@@ -209,6 +209,8 @@ void out_result_write(FILE *f, const scenario_t *s, const sc_env_t *env, const s
         json_null(&j, "failed_step");
     }
     json_str(&j, "message", run->message);
+    if (run->rebuilt[0])
+        json_str(&j, "rebuilt_trigger", run->rebuilt);
     json_bool(&j, "negated", env->negate_last);
     if (env->seeded)
         json_int(&j, "seed", (int64_t)env->seed);

@@ -371,8 +371,11 @@ static step_rc_t do_listen(sc_ctx_t *x, const sc_step_t *st)
 /* While we wait for the target to connect, has one of our own connections (the trigger of an
  * extension) been answered with a refusal — DESTROY, a TRUNCATED / END relay message, or a
  * close?  Cells other than those are recorded and dropped: nothing else is due there now. */
-static bool side_conn_refused(sc_ctx_t *x, int except, char *said, size_t n)
+static bool side_conn_refused(sc_ctx_t *x, int except, char *said, size_t n, int *who,
+                              int *destroy_reason)
 {
+    *who = -1;
+    *destroy_reason = -1;
     for (size_t i = 0; i < x->s->n_conns; i++) {
         sc_conn_rt_t *c = &x->run->conns[i];
         if ((int)i == except || !c->started || c->closed_by_us || (c->tls && !c->tls_ok))
@@ -384,6 +387,8 @@ static bool side_conn_refused(sc_ctx_t *x, int except, char *said, size_t n)
             if (cell.cmd == CELL_DESTROY && destroy_parse(cell.body, &reason) == WIRE_OK) {
                 snprintf(said, n, "'%s' got DESTROY on circuit %u, reason %u (%s)",
                          x->s->conns[i], cell.circ_id, reason, destroy_reason_name(reason));
+                *who = (int)i;
+                *destroy_reason = reason;
                 return true;
             }
             if ((cell.cmd == CELL_RELAY || cell.cmd == CELL_RELAY_EARLY) && c->relay_ok &&
@@ -400,6 +405,58 @@ static bool side_conn_refused(sc_ctx_t *x, int except, char *said, size_t n)
         }
     }
     return false;
+}
+
+static step_rc_t run_step(sc_ctx_t *x, const sc_step_t *st);
+
+/* tor (seen with 0.4.9.11) reaps, every 11 s, a client's circuit that has no next hop yet
+ * when the client's channel has never carried a cell through the channel layer — its "last
+ * transmitted" time is 0 ("Closing circ_id … (empty 1795260701 secs ago)" in the relay's info
+ * log), DESTROY reason FINISHED.  A trigger circuit caught between CREATE_FAST and the
+ * relay's connection to us meets that by chance, which says nothing about the behaviour
+ * under test: rebuild it — the trigger's steps from its last `send CREATE_FAST` up to its
+ * `send EXTEND2`, on a fresh circuit id — and say so in the result.  At most twice. */
+#define TRIGGER_REBUILDS 2
+#define DESTROY_REASON_FINISHED 9
+
+typedef enum { REBUILT, NOT_REBUILT, REBUILD_FAILED } rebuild_t;
+
+static rebuild_t rebuild_trigger(sc_ctx_t *x, const sc_step_t *accept_st, int trigger,
+                                 const char *said, step_rc_t *failed)
+{
+    size_t here = (size_t)(accept_st - x->s->steps);
+    int from = -1, to = -1;
+    for (size_t i = here; i-- > 0;) {
+        const sc_step_t *st = &x->s->steps[i];
+        if (st->conn != trigger || st->kind != ST_SEND)
+            continue;
+        if (to < 0 && st->cmd == SC_CMD_EXTEND2)
+            to = (int)i;
+        if (to >= 0 && st->cmd == CELL_CREATE_FAST) {
+            from = (int)i;
+            break;
+        }
+    }
+    if (from < 0 || x->run->n_rebuilds >= TRIGGER_REBUILDS)
+        return NOT_REBUILT;
+    for (size_t f = 0; f < x->s->steps[from].n_fields; f++)
+        if (x->s->steps[from].fields[f].field == F_CIRC)
+            return NOT_REBUILT; /* the file fixed the circuit id: do not reuse it */
+    x->run->n_rebuilds++;
+    size_t used = strlen(x->run->rebuilt);
+    snprintf(x->run->rebuilt + used, sizeof(x->run->rebuilt) - used, "%s%s; rebuilt from line %d",
+             used ? "; " : "", said, x->s->steps[from].line);
+    for (int i = from; i <= to; i++) {
+        const sc_step_t *st = &x->s->steps[i];
+        if (st->conn != trigger)
+            continue;
+        step_rc_t rc = run_step(x, st);
+        if (rc != STEP_OK) {
+            *failed = rc; /* its outcome says why */
+            return REBUILD_FAILED;
+        }
+    }
+    return REBUILT;
 }
 
 /* The target connects to us: accept, then the TLS server handshake with a link certificate
@@ -432,7 +489,15 @@ static step_rc_t do_accept(sc_ctx_t *x, const sc_step_t *st)
             return STEP_ERROR;
         }
         char said[400];
-        if (side_conn_refused(x, st->conn, said, sizeof(said))) {
+        int who, reason;
+        if (side_conn_refused(x, st->conn, said, sizeof(said), &who, &reason)) {
+            step_rc_t failed = STEP_ERROR;
+            rebuild_t r = reason == DESTROY_REASON_FINISHED
+                              ? rebuild_trigger(x, st, who, said, &failed) : NOT_REBUILT;
+            if (r == REBUILT)
+                continue;
+            if (r == REBUILD_FAILED)
+                return failed;
             outcome(x, SO_OTHER_REPLY, "the target never connected to 127.0.0.1:%u: %s", l->port,
                     said);
             return STEP_MISMATCH;

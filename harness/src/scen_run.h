@@ -145,6 +145,8 @@ typedef struct sc_run {
     double total_ms, connect_ms;
     char started[32]; /* UTC ISO 8601 */
     struct sc_mitm_rt *mitm; /* MITM role: the block's events (heap, scen_mitm.h) */
+    int n_rebuilds;     /* trigger circuits rebuilt after tor's idle-circuit reaper */
+    char rebuilt[900];  /* why, for the result ("" if never) */
 } sc_run_t;
 
 /* Runs s.  Always fills run (free it with scen_run_free, after reading the evidence). */

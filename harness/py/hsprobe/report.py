@@ -422,6 +422,8 @@ def _evidence_html(run: Run, scn: dict, name: str) -> str:
         rows.append(("target", r["target"]))
         if r.get("negated"):
             rows.append(("negated", "yes: the last expectation was deliberately inverted"))
+        if r.get("rebuilt_trigger"):
+            rows.append(("trigger rebuilt", r["rebuilt_trigger"]))
         wire = r.get("wire")
         if isinstance(wire, dict):
             nerr = sum(1 for ch in wire["checks"] if not ch["ok"] and ch["level"] == "error")
@@ -443,12 +445,32 @@ def _evidence_html(run: Run, scn: dict, name: str) -> str:
                          f"<td>{cell['len']}</td><td>{cell['t_ms']:.2f}</td>"
                          f"<td><pre>{_e(_hex(cell['hex']))}</pre></td></tr>")
             body += "</table>"
+        if r["evidence"].get("mitm"):
+            body += _mitm_html(r["evidence"]["mitm"])
     elif c.line is not None:
         body = f"<p>result line {c.line.lineno}:</p><pre>{_e(c.line.raw[:4000])}</pre>"
     kv = "".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in rows)
     return (f'<section class="ev" id="{_anchor(scn["id"], name)}">'
             f'<h3>{_e(scn["id"])} [{_e(name)}] — {_e(scn["title"])}</h3>'
             f'<table class="kv">{kv}</table>{body}</section>')
+
+
+def _mitm_html(m: dict) -> str:
+    """The MITM block: what it did to each cell between the legs, and which leg ended it."""
+    end = m.get("ended")
+    out = (f"<h4>man in the middle: {_e(m['summary'])}</h4><p>block ran {m['block_ms']:.1f} ms; "
+           + (f"ended by leg {_e(end['leg'])} ({_e(end['how'])}) after {end['after_ms']:.1f} ms"
+              if end else "neither leg ended it") + "</p>")
+    out += ("<table><tr><th>t_ms</th><th>dir</th><th>cmd</th><th>action</th><th>hook</th>"
+            "<th>in</th><th>out</th></tr>")
+    for e in m["events"]:
+        out += (f"<tr><td>{e['t_ms']:.2f}</td><td>{_e(e['dir'])}</td><td>{_e(e['cmd'])}</td>"
+                f"<td>{_e(e['action'])}</td><td>{e.get('hook', '')}</td>"
+                f"<td>{e['in_len']}</td><td>{e['out_len']}</td></tr>")
+    out += "</table>"
+    if m.get("events_not_kept"):
+        out += f"<p>{m['events_not_kept']} later events not kept (cap)</p>"
+    return out
 
 
 def _wire_html(wire: dict) -> str:

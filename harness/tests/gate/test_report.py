@@ -215,3 +215,34 @@ def test_lines_of_an_unfinished_batch_are_attributed(tmp_path):
                      [result_line("t.a", "pass")])
     run = report.load_run(d)
     assert run.cells[("t.a", "relay")].state == "conforms"
+
+
+def test_evidence_shows_the_mitm_block_and_a_rebuilt_trigger(tmp_path):
+    r = result_line("t.m", "pass")
+    r["role"] = "mitm"
+    r["rebuilt_trigger"] = ("'trigger' got DESTROY on circuit 2147483649, reason 9 (FINISHED); "
+                            "rebuilt from line 18")
+    r["evidence"]["mitm"] = {
+        "summary": "rewrote VERSIONS to-server", "block_ms": 812.5,
+        "ended": {"leg": "client", "how": "closed", "after_ms": 640.25},
+        "events": [{"t_ms": 1.5, "dir": "to-server", "cmd": "VERSIONS", "action": "rewritten",
+                    "hook": 0, "in_len": 11, "out_len": 7},
+                   {"t_ms": 3.25, "dir": "to-client", "cmd": "CERTS", "action": "relayed",
+                    "in_len": 1400, "out_len": 1400}],
+        "events_not_kept": 3}
+    assert schema_errors(r) == []
+    run_dir = make_run_dir(
+        tmp_path / "20261121T080000Z", [header("t.m", "tor-spec §4.1", ["relay"], role="mitm")],
+        {"relay": {"baseline": "t.m\tpass\n", "selected": ["t.m"], "lines": (1, 1),
+                   "serves": {"mitm": "mitm"}}},
+        [r])
+    text = report.write_report(run_dir)["html"].read_text()
+    sec = text[text.index('id="ev-relay-t.m"'):]
+    sec = sec[:sec.index("</section>")]
+    assert "man in the middle: rewrote VERSIONS to-server" in sec
+    assert "ended by leg client (closed) after 640.2 ms" in sec
+    assert ("<td>1.50</td><td>to-server</td><td>VERSIONS</td><td>rewritten</td><td>0</td>"
+            "<td>11</td><td>7</td>") in sec
+    assert "<td>relayed</td><td></td><td>1400</td>" in sec
+    assert "3 later events not kept" in sec
+    assert "rebuilt from line 18" in sec
