@@ -108,7 +108,7 @@ test-asan: deps
 valgrind: deps
 	$(MAKE) --no-print-directory build
 	CK_FORK=no valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite build/unit_tests
-	HSPROBE_BIN=build/hsprobe HSPROBE_WRAP="valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite" $(PYTEST) -m e2e -k "handshake_matrix or results_are_schema_valid or seed_makes or failure_names or relay_names_our_fingerprint or good_chain_opens or relay_extends_to_us or committed_vectors_are_what_out_regenerates or check_finds_the_committed_vectors_ok or every_mitm_scenario_passes or relayed_authenticate"
+	HSPROBE_BIN=build/hsprobe HSPROBE_WRAP="valgrind -q --error-exitcode=9 --leak-check=full --errors-for-leak-kinds=definite" $(PYTEST) -m e2e -k "handshake_matrix or results_are_schema_valid or seed_makes or failure_names or relay_names_our_fingerprint or good_chain_opens or relay_extends_to_us or committed_vectors_are_what_out_regenerates or check_finds_the_committed_vectors_ok or every_mitm_scenario_passes or relayed_authenticate or banner_never_sent or garbage_answer or long_line or close_mid_handshake or class_4 or curl_with_ssl_reqd or honest_path_logs or verdicts_and_evidence or trigger_rebuild"
 
 # The gate: every scenario against one peer, compared with peers/$(PEER)/baseline.tsv.  pytest
 # (with the scenario plugin) re-executes itself in a private network namespace; the run directory

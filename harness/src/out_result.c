@@ -3,6 +3,7 @@
 
 #include "out_json.h"
 #include "scen_mitm.h"
+#include "scen_text.h"
 #include "wire_cell.h"
 #include "wire_tls_alert.h"
 
@@ -132,6 +133,15 @@ static void conn_evidence(json_out_t *j, const scenario_t *s, size_t i, const sc
     }
     json_arr_end(j);
     json_bool(j, "overflow", c->ch.log_overflow);
+    /* Judgements of this connection as fields, so that readers need not parse the message. */
+    if (c->inj_class) {
+        json_obj_begin(j, "injection");
+        json_int(j, "class", c->inj_class);
+        json_str(j, "name", scen_text_inj_class_slug(c->inj_class));
+        json_obj_end(j);
+    }
+    if (c->reneg_class)
+        json_str(j, "renegotiation", sc_reneg_class_name((sc_reneg_class_t)(c->reneg_class - 1)));
     json_obj_end(j);
 }
 

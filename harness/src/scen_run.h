@@ -110,6 +110,7 @@ typedef struct sc_conn_rt {
     char inj_evidence[800];
     bool reneg_done;         /* what the last renegotiate got, for expect renegotiation */
     tls_io_t reneg_io;
+    int reneg_class;         /* sc_reneg_class_t + 1 once expect renegotiation judged (0: not) */
     bool have_peer_versions;    /* the target's first VERSIONS, before ours was sent */
     uint16_t peer_versions[HS_CAP_VERSIONS];
     size_t n_peer_versions;

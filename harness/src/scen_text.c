@@ -273,6 +273,13 @@ sc_step_rc_t scen_text_expect_close(sc_ctx_t *x, const sc_step_t *st)
     }
 }
 
+const char *scen_text_inj_class_slug(int cls)
+{
+    static const char *const slug[] = { "", "discarded", "dropped", "answered-in-clear",
+                                        "answered-inside-tls" };
+    return cls >= 1 && cls <= 4 ? slug[cls] : "?";
+}
+
 static const char *inj_class_name(int cls)
 {
     switch (cls) {
@@ -325,6 +332,9 @@ sc_step_rc_t scen_text_starttls(sc_ctx_t *x, const sc_step_t *st)
         link_chan_take_raw(ch, clear);
     }
     if (io != LINK_OK && io != LINK_TIMEOUT) {
+        /* Class 2 even when a reply in clear came first (prosody restarts the stream in clear,
+         * then closes): class 3's risk is plaintext state carried into the TLS session, and
+         * there will be none.  The clear reply is quoted in the evidence. */
         c->inj_class = 2;
         snprintf(c->inj_evidence, sizeof(c->inj_evidence), "the target closed (%s) before the "
                  "TLS handshake%s%s%s", link_io_str(io), clear ? "; in clear first: '" : "",
@@ -485,6 +495,7 @@ sc_step_rc_t scen_text_expect_reneg(sc_ctx_t *x, const sc_step_t *st)
         snprintf(ev, sizeof(ev), "the TLS session failed: %s", t->err);
         break;
     }
+    c->reneg_class = (int)cls + 1;
     bool ok = st->accept_mask & (1u << cls);
     if (c->reneg_io == TLS_IO_ALERT || al[0]) {
         x->run->alert_level = t->alert_level;

@@ -23,6 +23,8 @@ sc_step_rc_t scen_text_expect(sc_ctx_t *x, const sc_step_t *st) HS_MUST_CHECK;
 sc_step_rc_t scen_text_expect_close(sc_ctx_t *x, const sc_step_t *st) HS_MUST_CHECK;
 sc_step_rc_t scen_text_starttls(sc_ctx_t *x, const sc_step_t *st) HS_MUST_CHECK;
 sc_step_rc_t scen_text_expect_injection(sc_ctx_t *x, const sc_step_t *st) HS_MUST_CHECK;
+/* The result's name of an injection class (1–4; tls-downgrade.md §2). */
+const char *scen_text_inj_class_slug(int cls);
 sc_step_rc_t scen_text_expect_reneg(sc_ctx_t *x, const sc_step_t *st) HS_MUST_CHECK;
 /* Bytes arrived where something else was expected: record them, quote them in the outcome. */
 sc_step_rc_t scen_text_unexpected(sc_ctx_t *x, sc_conn_rt_t *c, const char *instead_of);

@@ -1,7 +1,8 @@
 """hsprobe's column of harness/py/compare_tools.py: engine result lines -> check values
 (hsprobe.compare.hsprobe_run).  No peer is started: the fixture holds real result lines captured
-by a comparison run (compare_tools.py --out ...: FILE.hsprobe.jsonl, 17 of its 47 lines, one per
-behaviour class, unedited; "peer" is the target the line came from)."""
+by comparison runs (compare_tools.py --out ...: FILE.hsprobe.jsonl, one line per behaviour
+class, unedited; "peer" is the target the line came from; the renegotiation and injection lines
+were captured again once the engine wrote its judgements as fields)."""
 
 from __future__ import annotations
 
@@ -40,8 +41,8 @@ EXPECTED = {
     ("xmpp-reneg-close", "starttls.xmpp.renegotiation-closes"): "refused",
 }
 
-# Every value a kind can take that the structured fields can tell apart ("accepted" and
-# "no-answer" of a renegotiation cannot be: the result schema has no renegotiation field).
+# Every value a kind can take that the raw evidence can tell apart ("accepted" and "no-answer"
+# of a renegotiation cannot be: no alert, no close, the second ClientHello sent, either way).
 VOCAB = {
     "scsv-below": ["enforced", "ignored", "refused-no-alert", "other-alert handshake_failure"],
     "scsv-control": ["completes", "refused at best version: x"],
@@ -142,3 +143,26 @@ def test_scenarios_of_other_branches_plug_in_by_id():
     assert scenario_check("tls.compat-hello.accept-tls12")[0] == "sslv2_compat_hello"
     assert scenario_check("tls.compat-hello.sslv2-specs-only") is None  # a refusal probe
     assert scenario_check("tls.scsv.no-such-probe") is None
+
+
+def test_judgement_fields_decide_not_the_message():
+    """The injection and renegotiation values come from the connection's fields: a line whose
+    message says another class still maps to what the field says, and a line without the field
+    is "not reached" rather than guessed from the text."""
+    src = next(r for r in LINES if r["id"] == "starttls.smtp.pipelined-injection"
+               and r["peer"] == "smtp-inject-bad")
+    r = copy.deepcopy(src)
+    r["outcome"]["detail"] = "injection class 1 (discarded): edited text"
+    assert dict((c, v) for c, _, v in map_result(r))["starttls_injection"] == \
+        "answered-inside-tls"
+    for c in r["evidence"]["connections"]:
+        c.pop("injection", None)
+    assert dict((c, v) for c, _, v in map_result(r))["starttls_injection"].startswith(
+        "not reached")
+    src = next(r for r in LINES if r["id"] == "tls.renegotiation.client-initiated-refused"
+               and r["peer"] == "openssl-www")
+    r = copy.deepcopy(src)
+    r["evidence"]["connections"][0]["renegotiation"] = "accepted"
+    assert dict((c, v) for c, _, v in map_result(r))["client_renegotiation"] == "accepted"
+    # ... which the raw evidence (its no_renegotiation alert) then contradicts.
+    assert contradiction(r, "reneg", "accepted") is not None

@@ -8,6 +8,8 @@ the scenario put in it."""
 from __future__ import annotations
 
 import json
+import os
+import shlex
 import subprocess
 import tempfile
 from pathlib import Path
@@ -55,11 +57,13 @@ OPENSSL_WWW = {
 
 
 def run_scenarios(hsprobe_bin, port, files, *extra):
+    # Behind $HSPROBE_WRAP (valgrind in `make valgrind`), like the run_hsprobe fixture.
+    wrap = shlex.split(os.environ.get("HSPROBE_WRAP", ""))
     with tempfile.TemporaryDirectory(prefix="tlswire-") as d:
         out = Path(d) / "results.jsonl"
-        p = subprocess.run([str(hsprobe_bin), "run", *map(str, files), "--target",
+        p = subprocess.run([*wrap, str(hsprobe_bin), "run", *map(str, files), "--target",
                             f"127.0.0.1:{port}", "--results", str(out), "--jobs", "1", *extra],
-                           capture_output=True, text=True, timeout=60)
+                           capture_output=True, text=True, timeout=60 * (20 if wrap else 1))
         assert p.returncode in (0, 1), p.stderr
         return {r["id"].rsplit(".", 1)[1]: r for r in map(json.loads, out.read_text().splitlines())}
 

@@ -9,12 +9,13 @@ time per target, like the other tools), with --jobs 1 for peers whose peer.toml 
 
 How a value is derived (never hard-coded: every cell comes from a result line of this run):
 
-* map_result(result) -> (check, value) reads the verdict and the engine's outcome text
-  (outcome.detail: "the TLS handshake completed (...)", "TLS handshake failed without an alert:
-  closed (FIN)", "renegotiation accepted: ...", "injection class 4 (...)", ...);
-* contradiction(result, check, value) re-checks that value against the *structured* fields of
-  the same line (verdict, outcome.alert, evidence.connections[].tls / close / stream) and says
-  what is wrong when they disagree.  The runner turns a contradicted value into
+* map_result(result) -> (check, value) reads the engine's judgement fields where the result has
+  them (evidence.connections[].injection and .renegotiation), otherwise the verdict, the alert
+  and the outcome text (outcome.detail: "the TLS handshake completed (...)", "TLS handshake
+  failed without an alert: closed (FIN)", ...);
+* contradiction(result, check, value) re-checks that value against the raw evidence of the same
+  line (verdict, outcome.alert, evidence.connections[].tls / close / stream / client_randoms)
+  and says what is wrong when they disagree.  The runner turns a contradicted value into
   "inconsistent: ..." rather than print it;
 * aggregate() folds several scenarios of one check (the SCSV probes at different versions) into
   one value: the worst finding wins (ignored > refused-no-alert > other alert > error >
@@ -89,6 +90,15 @@ def _tls_up(r):
     return any(c.get("tls") for c in _conns(r))
 
 
+def _conn_field(r, name):
+    """The first connection's judgement `name` (evidence.connections[].injection /
+    .renegotiation, written by the engine's `starttls` / `expect renegotiation`), or None."""
+    for c in _conns(r):
+        if c.get(name) is not None:
+            return c[name]
+    return None
+
+
 def _derive(kind, r):
     v, d = r.get("verdict"), _detail(r)
     if v not in ("pass", "fail"):
@@ -113,20 +123,13 @@ def _derive(kind, r):
             return "no"
         return f"unclassified: {d}"[:200]
     if kind == "reneg":
-        m = re.match(r"renegotiation (accepted|refused-kept-open|refused-closed|no-answer)\b", d)
-        if not m:
+        got = _conn_field(r, "renegotiation")
+        if got is None:
             return f"not reached: {d}"[:200]
-        return {"accepted": "accepted", "no-answer": "no-answer"}.get(m.group(1), "refused")
+        return {"accepted": "accepted", "no-answer": "no-answer"}.get(got, "refused")
     if kind == "injection":
-        m = re.match(r"injection class (\d)\b", d)
-        if m:
-            return INJECTION_CLASSES.get(int(m.group(1)), f"class {m.group(1)}")
-        if v == "pass":
-            # The scenario's `expect injection` accepts only "not answered" classes (1: discarded,
-            # 2: dropped); a pass ends on a later step, whose text no longer names the class: the
-            # TLS evidence tells the two apart (class 2 never completes the handshake).
-            return "discarded" if _tls_up(r) else "dropped"
-        return f"not reached: {d}"[:200]
+        got = _conn_field(r, "injection")
+        return got["name"] if got else f"not reached: {d}"[:200]
     if kind == "starttls":
         return "ok" if v == "pass" or _tls_up(r) else f"failed: {d}"[:200]
     if kind == "v2hello":
@@ -177,8 +180,9 @@ def contradiction(r: dict, kind: str, value: str) -> str | None:
         # the version); "yes": it passed.
         ok = {"yes": v == "pass", "no": v == "fail" and _tls_up(r)}.get(value, False)
     elif kind == "reneg":
-        # The result schema has no structured renegotiation outcome: "accepted" and "no-answer"
-        # look alike here (no alert, no close, the second ClientHello sent); "refused" does not.
+        # The value came from the connection's `renegotiation` field; here the TLS evidence must
+        # agree: "accepted" and "no-answer" look alike (no alert, no close, the second
+        # ClientHello sent); "refused" does not.
         refused = (bool(al) and al.get("code") == 100) or bool(closes)
         sent_again = any(len(c.get("client_randoms") or []) >= 2 for c in _conns(r))
         quiet = not al and not closes and _tls_up(r) and sent_again
