@@ -80,39 +80,59 @@ int identity_build_auth_cert(const relay_identity_t *id, int64_t not_before, int
     return issued_by_id(id, id->rsa_auth, id->auth_cn, not_before, not_after, out);
 }
 
-static int ed_cert(bld_t *out, uint8_t type, uint32_t exp_hours, uint8_t key_type,
-                   const uint8_t key[32], const edcert_ext_t *ext, size_t n_ext,
-                   const ed25519_key_t *signer)
+int identity_edcert_plan(const relay_identity_t *id, int type, uint32_t exp_hours,
+                         span_t tls_cert_der, identity_edcert_plan_t *plan)
 {
-    edcert_fields_t f = { .version = EDCERT_VERSION, .cert_type = type, .exp_hours = exp_hours,
-                          .key_type = key_type, .n_ext = n_ext, .ext = ext };
-    memcpy(f.certified_key, key, 32);
-    return certsign_edcert(out, &f, signer);
+    memset(plan, 0, sizeof *plan);
+    plan->f.version = EDCERT_VERSION;
+    plan->f.cert_type = (uint8_t)type;
+    plan->f.exp_hours = exp_hours;
+    plan->f.key_type = EDCERT_KEY_ED25519;
+    switch (type) {
+    case CERT_TYPE_ED_SIGNING:
+        /* Type 4 names its signer in the signed-with-key extension: that is how the peer
+         * learns the Ed25519 identity. */
+        memcpy(plan->f.certified_key, id->ed_signing.pub, 32);
+        plan->ext[0] = edcert_ext_signed_with_key(id->ed_id.pub);
+        plan->f.ext = plan->ext;
+        plan->f.n_ext = 1;
+        plan->signer = &id->ed_id;
+        return 0;
+    case CERT_TYPE_ED_TLS_LINK:
+        plan->f.key_type = EDCERT_KEY_SHA256_X509;
+        plan->signer = &id->ed_signing;
+        return crypto_sha256(tls_cert_der, plan->f.certified_key);
+    case CERT_TYPE_ED_AUTH:
+        memcpy(plan->f.certified_key, id->ed_link_auth.pub, 32);
+        plan->signer = &id->ed_signing;
+        return 0;
+    }
+    return -1;
+}
+
+static int ed_cert(const relay_identity_t *id, int type, uint32_t exp_hours, span_t tls_cert_der,
+                   bld_t *out)
+{
+    identity_edcert_plan_t plan;
+    if (identity_edcert_plan(id, type, exp_hours, tls_cert_der, &plan) != 0)
+        return -1;
+    return certsign_edcert(out, &plan.f, plan.signer);
 }
 
 int identity_build_signing_cert(const relay_identity_t *id, uint32_t exp_hours, bld_t *out)
 {
-    /* Type 4 names its signer in the signed-with-key extension: that is how the peer learns
-     * the Ed25519 identity. */
-    edcert_ext_t ext = edcert_ext_signed_with_key(id->ed_id.pub);
-    return ed_cert(out, CERT_TYPE_ED_SIGNING, exp_hours, EDCERT_KEY_ED25519, id->ed_signing.pub,
-                   &ext, 1, &id->ed_id);
+    return ed_cert(id, CERT_TYPE_ED_SIGNING, exp_hours, (span_t){ 0 }, out);
 }
 
 int identity_build_tls_link_cert(const relay_identity_t *id, span_t tls_cert_der, uint32_t exp_hours,
                                  bld_t *out)
 {
-    uint8_t h[HS_SHA256_LEN];
-    if (crypto_sha256(tls_cert_der, h) != 0)
-        return -1;
-    return ed_cert(out, CERT_TYPE_ED_TLS_LINK, exp_hours, EDCERT_KEY_SHA256_X509, h, NULL, 0,
-                   &id->ed_signing);
+    return ed_cert(id, CERT_TYPE_ED_TLS_LINK, exp_hours, tls_cert_der, out);
 }
 
 int identity_build_link_auth_cert(const relay_identity_t *id, uint32_t exp_hours, bld_t *out)
 {
-    return ed_cert(out, CERT_TYPE_ED_AUTH, exp_hours, EDCERT_KEY_ED25519, id->ed_link_auth.pub,
-                   NULL, 0, &id->ed_signing);
+    return ed_cert(id, CERT_TYPE_ED_AUTH, exp_hours, (span_t){ 0 }, out);
 }
 
 int identity_build_crosscert(const relay_identity_t *id, uint32_t exp_hours, bld_t *out)

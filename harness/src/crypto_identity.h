@@ -14,6 +14,7 @@
 #include "crypto_ed25519.h"
 #include "crypto_rsa.h"
 #include "crypto_x509.h"
+#include "wire_edcert.h"
 
 #define IDENTITY_CN_CAP 40u
 
@@ -51,6 +52,19 @@ int identity_build_link_auth_cert(const relay_identity_t *id, uint32_t exp_hours
                                   bld_t *out) HS_MUST_CHECK; /* type 6 */
 int identity_build_crosscert(const relay_identity_t *id, uint32_t exp_hours,
                              bld_t *out) HS_MUST_CHECK; /* type 7 */
+
+/* What the type-4, -5 or -6 builder above signs, before it signs it: the fields and the key
+ * that signs them, so a scenario can change one field and still sign the result correctly
+ * (scen_certedit.h).  tls_cert_der is used by type 5 only.  f.ext points into the plan
+ * itself: use the plan where it was filled in, do not copy it.  -1: another type, or a
+ * hashing fault. */
+typedef struct identity_edcert_plan {
+    edcert_fields_t f;
+    edcert_ext_t ext[1];
+    const ed25519_key_t *signer;
+} identity_edcert_plan_t;
+int identity_edcert_plan(const relay_identity_t *id, int type, uint32_t exp_hours,
+                         span_t tls_cert_der, identity_edcert_plan_t *plan) HS_MUST_CHECK;
 
 /* Expiry hours for a lifetime starting at now, rounded up to the next whole hour. */
 uint32_t identity_exp_hours(int64_t now, int64_t lifetime_s);

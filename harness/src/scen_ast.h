@@ -181,6 +181,8 @@ typedef enum sc_mut_kind {
     M_DUP_CERT,
     M_ORDER_CERTS,
     M_CORRUPT_CERT,
+    M_ADD_CERT,  /* add-cert T BYTES: an extra entry of any type with these bytes */
+    M_CERT_EDIT, /* cert-edit T FIELD=VALUE: our own type-T cert built with one field changed */
     M_TRUNCATE,
     M_FLIP,
     M_POKE,
@@ -189,12 +191,35 @@ typedef enum sc_mut_kind {
     M_CMD,
 } sc_mut_kind_t;
 
+/* The certificate-list operators act on a CERTS cell's list, before it is encoded. */
+static inline bool sc_mut_is_cert_op(sc_mut_kind_t k) { return k <= M_CERT_EDIT; }
+
+/* cert-edit T FIELD=VALUE (scen_certedit.h): the field of the harness's own type-T
+ * certificate that is given another value before the certificate is signed. */
+typedef enum sc_certedit_field {
+    CE_VERSION,   /* Ed25519 certs: the VERSION byte */
+    CE_CERT_TYPE, /* Ed25519 certs: the CERT_TYPE byte */
+    CE_KEY_TYPE,  /* Ed25519 certs: the CERT_KEY_TYPE byte */
+    CE_KEY,       /* Ed25519 certs: CERTIFIED_KEY; type 7: ED25519_KEY */
+    CE_EXT_NONE,  /* Ed25519 certs: no extensions (type 4 loses its signed-with-key one) */
+    CE_EXPIRES,   /* any type: X.509 notAfter, or the expiry hour of an Ed25519/cross cert */
+    CE_APPEND,    /* any type: bytes after the encoded certificate (outside its signature) */
+} sc_certedit_field_t;
+
+typedef struct sc_certedit {
+    sc_certedit_field_t field;
+    int64_t v;  /* VERSION / CERT_TYPE / CERT_KEY_TYPE byte; CE_EXPIRES: seconds */
+    bool rel;   /* CE_EXPIRES: v is an offset from now */
+    int key_of; /* CE_KEY: SHA-256 of this list's type-key_of cert; 0: the literal bytes */
+} sc_certedit_t;
+
 typedef struct sc_mut {
     sc_mut_kind_t kind;
     int64_t a, b;      /* cert type / byte count / offset; bit */
     size_t n;          /* M_ORDER_CERTS */
     int64_t list[SC_CAP_LIST];
-    sc_bytes_t bytes;  /* M_POKE, M_APPEND */
+    sc_bytes_t bytes;  /* M_POKE, M_APPEND, M_ADD_CERT; M_CERT_EDIT key= / append= */
+    sc_certedit_t edit; /* M_CERT_EDIT */
 } sc_mut_t;
 
 /* What the last renegotiate got, as `expect renegotiation` names it. */

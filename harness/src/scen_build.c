@@ -7,6 +7,8 @@
  * about entries, not offsets. */
 #include "scen_build.h"
 
+#include "scen_certedit.h"
+
 #include "hs_clock.h"
 #include "hs_rand.h"
 #include "wire_auth.h"
@@ -76,19 +78,29 @@ void scen_target_ip(const net_addr_t *t, uint8_t ip[16], size_t *len)
     }
 }
 
+/* The validity a certificate of the list gets: valid for a year, or (`expired=`) already
+ * expired beyond tor's 2-day X.509 slop, with an Ed25519 expiry an hour in the past. */
+static sc_cert_dates_t cert_dates(bool expired, int64_t now)
+{
+    sc_cert_dates_t d = { .not_before = now - 86400, .not_after = now + 365 * 86400,
+                          .exp_hours = identity_exp_hours(now, 30 * 86400), .expired = expired };
+    if (expired) {
+        d.not_before = now - 40 * 86400;
+        d.not_after = now - 10 * 86400;
+        d.exp_hours = (uint32_t)(now / 3600 - 1);
+    }
+    return d;
+}
+
 /* One certificate of the harness's identity, valid or already expired.  tls_cert is the
  * certificate we presented as the TLS server (responder role), or empty: types 1 and 5 then
  * describe a link certificate made for the occasion (an initiator has no TLS certificate). */
 static int build_cert(const relay_identity_t *id, int type, bool expired, int64_t now,
                       span_t tls_cert, bld_t *out)
 {
-    int64_t nb = now - 86400, na = now + 365 * 86400;
-    if (expired) {
-        /* Beyond tor's 2-day X.509 slop, and an Ed25519 expiry an hour in the past. */
-        nb = now - 40 * 86400;
-        na = now - 10 * 86400;
-    }
-    uint32_t exp = expired ? (uint32_t)(now / 3600 - 1) : identity_exp_hours(now, 30 * 86400);
+    sc_cert_dates_t d = cert_dates(expired, now);
+    int64_t nb = d.not_before, na = d.not_after;
+    uint32_t exp = d.exp_hours;
     if (tls_cert.len && !expired && type == CERT_TYPE_X509_LINK) {
         bld_bytes(out, tls_cert.p, tls_cert.len);
         return 0;
@@ -171,6 +183,20 @@ int scen_certs_mutate(const sc_mut_t *muts, size_t n, sc_cert_item_t *items, siz
                 break;
             }
             memcpy(items, sorted, ni * sizeof(items[0]));
+        } else if (mu->kind == M_ADD_CERT) {
+            if (ni == HS_CAP_CERTS_ENTRIES) {
+                snprintf(err, errlen, "add-cert %lld: the list is full (%u entries)",
+                         (long long)mu->a, HS_CAP_CERTS_ENTRIES);
+                rc = -1;
+                break;
+            }
+            items[ni].type = (uint8_t)mu->a;
+            bld_init(&items[ni].b, mu->bytes.len + 1);
+            ni++;
+            if (bld_sc_bytes(&items[ni - 1].b, &mu->bytes) != 0 || !bld_ok(&items[ni - 1].b)) {
+                snprintf(err, errlen, "add-cert %lld: cannot make its bytes", (long long)mu->a);
+                rc = -1;
+            }
         } else if (mu->kind == M_CORRUPT_CERT) {
             bool hit = false;
             for (size_t i = 0; i < ni; i++)
@@ -187,6 +213,42 @@ int scen_certs_mutate(const sc_mut_t *muts, size_t n, sc_cert_item_t *items, siz
     }
     *n_items = ni;
     return rc;
+}
+
+static bool cert_expired(const sc_setting_t *ex, int64_t type)
+{
+    for (size_t k = 0; ex && k < ex->v.n; k++)
+        if (ex->v.list[k] == type)
+            return true;
+    return false;
+}
+
+/* The second pass over a built list: every certificate a cert-edit names, built with its
+ * edits (scen_certedit.h).  An edit of a type the list does not hold is an error. */
+static int build_edited_certs(const sc_step_t *st, const relay_identity_t *id,
+                              const sc_setting_t *ex, int64_t now, span_t tls_cert,
+                              sc_cert_item_t *items, size_t ni, char *err, size_t errlen)
+{
+    for (size_t m = 0; m < st->n_muts; m++) {
+        const sc_mut_t *mu = &st->muts[m];
+        bool found = false;
+        for (size_t i = 0; mu->kind == M_CERT_EDIT && i < ni; i++)
+            found = found || items[i].type == mu->a;
+        if (mu->kind == M_CERT_EDIT && !found) {
+            snprintf(err, errlen, "cert-edit %lld: no such certificate in the list",
+                     (long long)mu->a);
+            return -1;
+        }
+    }
+    for (size_t i = 0; i < ni; i++) {
+        if (!scen_certedit_wanted(st->muts, st->n_muts, items[i].type))
+            continue;
+        sc_cert_dates_t base = cert_dates(cert_expired(ex, items[i].type), now);
+        if (scen_certedit_build(id, items[i].type, st->muts, st->n_muts, &base, now, tls_cert,
+                                items, ni, &items[i].b, err, errlen) != 0)
+            return -1;
+    }
+    return 0;
 }
 
 static int build_certs_body(const sc_step_t *st, const sc_env_t *env, const sc_conn_rt_t *c,
@@ -206,19 +268,21 @@ static int build_certs_body(const sc_step_t *st, const sc_env_t *env, const sc_c
     size_t ni = 0;
     int rc = 0;
     int64_t now = hs_wall_s();
+    /* Unedited certificates first, so that an edit's key=sha256:T finds its source. */
     for (size_t i = 0; i < n && ni < HS_CAP_CERTS_ENTRIES; i++) {
-        bool expired = false;
-        for (size_t k = 0; ex && k < ex->v.n; k++)
-            expired = expired || ex->v.list[k] == types[i];
         items[ni].type = (uint8_t)types[i];
         bld_init(&items[ni].b, 8192);
-        if (build_cert(env->identity, (int)types[i], expired, now, tls_cert, &items[ni].b) != 0 ||
-            !bld_ok(&items[ni].b)) {
+        ni++;
+        if (rc != 0 || scen_certedit_wanted(st->muts, st->n_muts, (int)types[i]))
+            continue;
+        if (build_cert(env->identity, (int)types[i], cert_expired(ex, types[i]), now, tls_cert,
+                       &items[ni - 1].b) != 0 || !bld_ok(&items[ni - 1].b)) {
             snprintf(err, errlen, "cannot build a type-%lld certificate", (long long)types[i]);
             rc = -1;
         }
-        ni++;
     }
+    if (rc == 0)
+        rc = build_edited_certs(st, env->identity, ex, now, tls_cert, items, ni, err, errlen);
     if (rc == 0)
         rc = scen_certs_mutate(st->muts, st->n_muts, items, &ni, err, errlen);
     if (rc == 0) {

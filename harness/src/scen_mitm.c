@@ -99,7 +99,7 @@ static void note_written(sc_conn_rt_t *c, struct sc_mitm_leg *leg, span_t bytes)
 static bool hook_has_cert_ops(const sc_hook_t *h)
 {
     for (size_t i = 0; i < h->n_muts; i++)
-        if (h->muts[i].kind <= M_CORRUPT_CERT)
+        if (sc_mut_is_cert_op(h->muts[i].kind))
             return true;
     return false;
 }
@@ -108,6 +108,12 @@ static bool hook_has_cert_ops(const sc_hook_t *h)
 static int mutate_relayed_certs(const sc_hook_t *h, const cell_t *in, unsigned width,
                                 bld_t *cell, char *err, size_t errlen)
 {
+    for (size_t i = 0; i < h->n_muts; i++)
+        if (h->muts[i].kind == M_CERT_EDIT) {
+            snprintf(err, errlen, "cert-edit re-signs a certificate the harness issues; a "
+                     "relayed CERTS cell holds the target's (give the hook fields to build ours)");
+            return -1;
+        }
     certs_cell_t cc;
     if (certs_parse(in->body, &cc) != WIRE_OK) {
         snprintf(err, errlen, "the relayed CERTS cell does not parse: its list cannot be "

@@ -4,6 +4,7 @@
  * table below and the state so far (connections opened, variables captured). */
 #include "scen_parse.h"
 #include "tls_conn.h"
+#include "scen_certedit.h"
 #include "scen_rawtls.h"
 #include "wire_relay.h"
 
@@ -1172,6 +1173,79 @@ static bool within(parser_t *p, const tok_t *toks, int n, int *i, int64_t *ms)
 
 static bool is_var_cmd(int cmd) { return cmd == CELL_VERSIONS || cmd >= 128; }
 
+/* The FIELD=VALUE of `cert-edit T FIELD=VALUE` (scen_certedit.h), checked against type T. */
+static bool cert_edit_value(parser_t *p, const tok_t *t, sc_mut_t *m)
+{
+    size_t kl, vl;
+    sc_op_t op;
+    const char *v;
+    sc_certedit_t *e = &m->edit;
+    int type = (int)m->a;
+    if (!split_kv(t, &kl, &op, &v, &vl) || op != OP_EQ) {
+        diag(p, t->col, "expected FIELD=VALUE after 'cert-edit %d' (version, cert-type, "
+             "key-type, key, ext, expires or append), got '%.*s'", type, (int)t->len, t->s);
+        return false;
+    }
+    int vcol = t->col + (int)(v - t->s);
+    if (!scen_certedit_field_from_name(t->s, kl, &e->field)) {
+        diag(p, t->col, "cert-edit has no field '%.*s' (expected version, cert-type, key-type, "
+             "key, ext, expires or append)", (int)kl, t->s);
+        return false;
+    }
+    if (!scen_certedit_applies(e->field, type)) {
+        diag(p, t->col, "a type-%d certificate has no '%s' to edit (%s)", type,
+             scen_certedit_field_name(e->field),
+             e->field == CE_KEY ? "key= edits the Ed25519 certs 4-6 and the cross-cert 7"
+                                : "it belongs to the Ed25519 certs 4-6");
+        return false;
+    }
+    switch (e->field) {
+    case CE_VERSION:
+    case CE_CERT_TYPE:
+    case CE_KEY_TYPE:
+        return int_value(p, vcol, v, vl, 0, 255, "a byte value", &e->v);
+    case CE_EXT_NONE:
+        if (vl != 4 || memcmp(v, "none", 4)) {
+            diag(p, vcol, "ext takes 'none' (a certificate without extensions), got '%.*s'",
+                 (int)vl, v);
+            return false;
+        }
+        return true;
+    case CE_KEY:
+        if (vl > 7 && !memcmp(v, "sha256:", 7)) {
+            int64_t src;
+            if (!int_value(p, vcol + 7, v + 7, vl - 7, 1, 7, "a certificate type (1-7)", &src))
+                return false;
+            if (src == type) {
+                diag(p, vcol + 7, "key=sha256:%lld names the certificate being edited",
+                     (long long)src);
+                return false;
+            }
+            e->key_of = (int)src;
+            return true;
+        }
+        if (!bytes_value(p, vcol, v, vl, &m->bytes))
+            return false;
+        if (m->bytes.len != 32) {
+            diag(p, vcol, "key is 32 bytes (or sha256:T, the digest of our type-T "
+                 "certificate), got %zu", m->bytes.len);
+            return false;
+        }
+        return true;
+    case CE_EXPIRES: {
+        sc_value_t tv;
+        if (!value_for(p, vcol, field_def(F_TIME), false, v, vl, &tv))
+            return false;
+        e->v = tv.i;
+        e->rel = tv.time_rel;
+        return true;
+    }
+    case CE_APPEND:
+        return bytes_value(p, vcol, v, vl, &m->bytes);
+    }
+    return false;
+}
+
 /* Mutations after '|': returns false after a diagnostic. */
 static bool mutation(parser_t *p, const tok_t *toks, int n, int *i, int cmd, sc_mut_t *m)
 {
@@ -1184,6 +1258,7 @@ static bool mutation(parser_t *p, const tok_t *toks, int n, int *i, int cmd, sc_
     } muts[] = {
         { "drop-cert", M_DROP_CERT, 1, true }, { "dup-cert", M_DUP_CERT, 1, true },
         { "order-certs", M_ORDER_CERTS, 1, true }, { "corrupt-cert", M_CORRUPT_CERT, 1, true },
+        { "add-cert", M_ADD_CERT, 2, true }, { "cert-edit", M_CERT_EDIT, 2, true },
         { "truncate", M_TRUNCATE, 1, false }, { "flip", M_FLIP, 1, false },
         { "poke", M_POKE, 2, false }, { "append", M_APPEND, 1, false },
         { "length", M_LENGTH, 1, false }, { "cmd", M_CMD, 1, false },
@@ -1194,7 +1269,8 @@ static bool mutation(parser_t *p, const tok_t *toks, int n, int *i, int cmd, sc_
             which = (int)k;
     if (which < 0) {
         diag(p, t->col, "unknown mutation '%.*s' (expected drop-cert, dup-cert, order-certs, "
-             "corrupt-cert, truncate, flip, poke, append, length or cmd)", (int)t->len, t->s);
+             "corrupt-cert, add-cert, cert-edit, truncate, flip, poke, append, length or cmd)",
+             (int)t->len, t->s);
         return false;
     }
     memset(m, 0, sizeof(*m));
@@ -1216,6 +1292,23 @@ static bool mutation(parser_t *p, const tok_t *toks, int n, int *i, int cmd, sc_
         return int_value(p, a->col, a->s, a->len, 1, 255, "a cert type", &m->a);
     case M_ORDER_CERTS:
         return list_value(p, a->col, a->s, a->len, 1, 255, m->list, &m->n);
+    case M_ADD_CERT:
+        if (!int_value(p, a->col, a->s, a->len, 0, 255, "a cert type", &m->a))
+            return false;
+        a = &toks[++*i];
+        if (!bytes_value(p, a->col, a->s, a->len, &m->bytes))
+            return false;
+        if (m->bytes.len > UINT16_MAX) {
+            diag(p, a->col, "a certificate holds at most 65535 bytes, got %zu", m->bytes.len);
+            return false;
+        }
+        return true;
+    case M_CERT_EDIT:
+        if (!int_value(p, a->col, a->s, a->len, 1, 7, "the type of one of our certificates (1-7)",
+                       &m->a))
+            return false;
+        a = &toks[++*i];
+        return cert_edit_value(p, a, m);
     case M_TRUNCATE:
         return int_value(p, a->col, a->s, a->len, 0, 7 + HS_CAP_CELL_BODY, "a byte count", &m->a);
     case M_FLIP: {

@@ -60,6 +60,42 @@ def test_good_chain_opens_and_the_client_says_why(run_hsprobe, tmp_path):
     assert "Received a bad CERTS cell" in log and "At least one certificate expired." in log
 
 
+# tor-link.md §6.D, R←C: the engine's verdict for each CERTS case and the line the client's own
+# info.log must hold for it (the second witness of why it closed or what it accepted).  The two
+# "fail" verdicts are tor's known deviations (peers/tor-client/baseline.tsv records them).
+GOOD = "Authenticated it with RSA and Ed25519"
+CERTS_CASES = {
+    "type4-no-signing-key": ("pass", "Received a bad CERTS cell: No Ed25519 signing key"),
+    "type5-other-cert": ("pass", "Received a bad CERTS cell: Link certificate does not match TLS "
+                                 "certificate"),
+    "type7-trailing-byte": ("pass", "Received a bad RSA->Ed25519 crosscert: Unparseable or "
+                                    "overlong crosscert"),
+    "unknown-cert-types": ("pass", GOOD),
+    "type4-cert-type-9": ("fail", GOOD),
+    "type5-key-type-1": ("pass", GOOD),
+    "edcert-version-2": ("pass", "Received undecodable Ed certificate in CERTS cell"),
+    "certs-count-overstated": ("pass", "It couldn't be parsed."),
+    "certs-empty-list": ("pass", "Invalid certificate chain!"),
+    "certs-no-body": ("pass", "It had no body"),
+    "certs-trailing-bytes": ("pass", GOOD),
+    "type2-expired-1-day": ("fail", GOOD),
+}
+
+
+def test_certs_cases_and_the_line_the_client_logs(run_hsprobe, tmp_path):
+    r, res = _run(run_hsprobe, tmp_path, [f"{n}.scn" for n in CERTS_CASES])
+    assert r.rc in (0, 1), r.describe()  # 1: the two deviations fail, as the baseline says
+    for name, (verdict, line) in CERTS_CASES.items():
+        d = res[f"tor.responder.{name}"]
+        assert d["verdict"] == verdict, (name, d["message"])
+        log = (tmp_path / "peers" / d["id"] / "info.log").read_text(errors="replace")
+        assert line in log, (name, log[-1500:])
+        if line == GOOD:
+            assert "Received a bad CERTS cell" not in log, name
+        else:
+            assert GOOD not in log, name
+
+
 def test_a_client_that_never_connects_is_an_error_with_its_log(run_hsprobe, tmp_path):
     # The Bridge line points at a port nobody listens on: the client never reaches us.
     res = tmp_path / "r.jsonl"

@@ -19,6 +19,7 @@ int main(void)
     srunner_add_suite(sr, suite_tls_client());
     srunner_add_suite(sr, suite_scen_parse());
     srunner_add_suite(sr, suite_scen_build());
+    srunner_add_suite(sr, suite_scen_certedit());
     srunner_add_suite(sr, suite_scen_text());
     srunner_add_suite(sr, suite_relay_crypto());
     srunner_add_suite(sr, suite_json());

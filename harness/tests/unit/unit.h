@@ -69,6 +69,7 @@ Suite *suite_initiator_table(void);
 Suite *suite_tls_client(void);
 Suite *suite_scen_parse(void);
 Suite *suite_scen_build(void);
+Suite *suite_scen_certedit(void);
 Suite *suite_scen_text(void);
 Suite *suite_relay_crypto(void);
 Suite *suite_json(void);
