@@ -3,6 +3,7 @@
 
 #include "hs_clock.h"
 #include "wire_tls_alert.h"
+#include "wire_tlsrec.h"
 
 #include <fnmatch.h>
 #include <stdio.h>
@@ -246,6 +247,58 @@ sc_step_rc_t scen_text_expect(sc_ctx_t *x, const sc_step_t *st)
     return STEP_MISMATCH;
 }
 
+/* TLS alert records `expect close` takes before the close on a connection still in clear.
+ * A server that read garbage where a ClientHello belonged sends one (perhaps a warning before
+ * a fatal); a longer run of them is not a close. */
+#define CLEAR_ALERTS_CAP 4u
+
+typedef struct clear_alerts {
+    unsigned n;
+    char text[CLEAR_ALERTS_CAP * 64]; /* "fatal 10 (unexpected_message), …" */
+} clear_alerts_t;
+
+/* Takes every complete alert record at the front of rx, each recorded as its own chunk, and
+ * notes it (the run's alert is the last one: the one the close followed).  False when rx
+ * holds anything else, or more alerts than the cap; true when it is empty or holds the start
+ * of an alert record still arriving. */
+static bool take_clear_alerts(sc_ctx_t *x, sc_conn_rt_t *c, clear_alerts_t *a)
+{
+    for (;;) {
+        uint8_t level = 0, desc = 0;
+        size_t n = 0;
+        wire_status_t ws = tlsrec_alert_frame(span_of(c->ch.rx, c->ch.rx_len), &level, &desc, &n);
+        if (ws == WIRE_TRUNCATED)
+            return true;
+        if (ws != WIRE_OK || a->n >= CLEAR_ALERTS_CAP)
+            return false;
+        link_chan_take_raw(&c->ch, n);
+        x->run->alert_level = level;
+        x->run->alert_desc = desc;
+        size_t used = strlen(a->text);
+        snprintf(a->text + used, sizeof(a->text) - used, "%s%s %u (%s)", a->n ? ", " : "",
+                 level == 1 ? "warning" : "fatal", desc,
+                 tls_alert_name(desc) ? tls_alert_name(desc) : "unknown");
+        a->n++;
+    }
+}
+
+/* Bytes other than alert records arrived where a close was wanted: the evidence, with the
+ * alerts that came first and how the connection ended (then: "" while it is still open). */
+static sc_step_rc_t not_a_close(sc_ctx_t *x, sc_conn_rt_t *c, const char *what,
+                                const clear_alerts_t *a, const char *then)
+{
+    if (!a->n && !then[0])
+        return scen_text_unexpected(x, c, what);
+    char q[SHOW_CAP];
+    size_t n = c->ch.rx_len;
+    show(c->ch.rx, n, q, sizeof(q));
+    link_chan_take_raw(&c->ch, n);
+    scen_outcome(x, SO_OTHER_REPLY, "received %zu bytes '%s' instead of %s%s%s%s%s", n, q, what,
+                 a->n ? ", after the TLS alert record(s) in clear: " : "", a->n ? a->text : "",
+                 then[0] ? "; " : "", then);
+    return STEP_MISMATCH;
+}
+
 sc_step_rc_t scen_text_expect_close(sc_ctx_t *x, const sc_step_t *st)
 {
     sc_conn_rt_t *c = &x->run->conns[st->conn];
@@ -253,9 +306,15 @@ sc_step_rc_t scen_text_expect_close(sc_ctx_t *x, const sc_step_t *st)
     int64_t ms = silence ? st->within_ms : scen_within(x, st);
     hs_ns_t deadline = hs_deadline_in_ms(ms);
     const char *what = silence ? "silence" : "a close";
+    /* Still in clear, a close may be told in TLS: after STARTTLS was granted, a server that
+     * reads garbage instead of a ClientHello ends the handshake with an alert record, then
+     * closes — exactly the close wanted.  Silence admits no bytes at all; inside TLS the TLS
+     * library reads alerts itself. */
+    bool alerts_ok = !silence && c->ch.tls.plain;
+    clear_alerts_t al = { 0 };
     for (;;) {
-        if (c->ch.rx_len)
-            return scen_text_unexpected(x, c, what);
+        if (c->ch.rx_len && !(alerts_ok && take_clear_alerts(x, c, &al)))
+            return not_a_close(x, c, what, &al, "");
         link_io_t io = link_chan_fill(&c->ch, deadline);
         if (io == LINK_OK)
             continue;
@@ -264,9 +323,21 @@ sc_step_rc_t scen_text_expect_close(sc_ctx_t *x, const sc_step_t *st)
                          (long long)ms);
             return STEP_OK;
         }
+        bool closed = io == LINK_CLOSED || io == LINK_RESET;
+        if (alerts_ok && closed && c->ch.rx_len) { /* the start of an alert record, no more */
+            scen_note_close(x, c, io == LINK_RESET);
+            char then[80];
+            snprintf(then, sizeof(then), "then the target closed the connection (%s) %.1f ms "
+                     "after it opened", io == LINK_RESET ? "RST" : "FIN", x->run->close_ms);
+            return not_a_close(x, c, "a close (an incomplete TLS record)", &al, then);
+        }
         sc_step_rc_t rc = text_io(x, c, io, ms, what);
-        if (silence || (io != LINK_CLOSED && io != LINK_RESET))
+        if (silence || !closed)
             return rc;
+        if (al.n)
+            scen_outcome(x, SO_CLOSE, "TLS alert record%s in clear: %s, then the target closed "
+                         "the connection (%s) %.1f ms after it opened", al.n > 1 ? "s" : "",
+                         al.text, io == LINK_RESET ? "RST" : "FIN", x->run->close_ms);
         if ((st->close_kind == 1 && io != LINK_CLOSED) || (st->close_kind == 2 && io != LINK_RESET))
             return STEP_MISMATCH; /* closed, but not the way the file says */
         return STEP_OK;

@@ -19,7 +19,9 @@
 
 sc_step_rc_t scen_text_expect(sc_ctx_t *x, const sc_step_t *st) HS_MUST_CHECK;
 /* expect close / expect silence on a text connection: any byte that arrives instead is the
- * evidence (quoted), not skipped. */
+ * evidence (quoted), not skipped — except that `expect close` on a connection still in clear
+ * takes well-formed TLS alert records before the close (a server that read garbage where a
+ * ClientHello belonged ends that way) and names them in the outcome. */
 sc_step_rc_t scen_text_expect_close(sc_ctx_t *x, const sc_step_t *st) HS_MUST_CHECK;
 sc_step_rc_t scen_text_starttls(sc_ctx_t *x, const sc_step_t *st) HS_MUST_CHECK;
 sc_step_rc_t scen_text_expect_injection(sc_ctx_t *x, const sc_step_t *st) HS_MUST_CHECK;

@@ -143,6 +143,30 @@ wire_status_t tls_alert_parse(span_t fragment, uint8_t *level, uint8_t *desc)
     return WIRE_OK;
 }
 
+wire_status_t tlsrec_alert_frame(span_t in, uint8_t *level, uint8_t *desc, size_t *wire_len)
+{
+    /* Each header field is judged as soon as it has arrived, so that bytes which cannot be an
+     * alert are refused at once instead of being waited on as a partial record. */
+    uint8_t b;
+    uint16_t len;
+    if (span_peek_u8(&in, 0, &b) && b != TLS_CT_ALERT)
+        return WIRE_BAD_VALUE;
+    if (span_peek_u8(&in, 1, &b) && b != 3)
+        return WIRE_BAD_VALUE;
+    if (span_peek_u16(&in, 3, &len) && len != 2)
+        return WIRE_BAD_VALUE;
+    if (span_peek_u8(&in, 5, &b) && b != 1 && b != 2)
+        return WIRE_BAD_VALUE;
+    tlsrec_t rec;
+    wire_status_t ws = tlsrec_frame(in, &rec);
+    if (ws != WIRE_OK)
+        return ws;
+    if (tls_alert_parse(rec.fragment, level, desc) != WIRE_OK)
+        return WIRE_BAD_VALUE; /* not reached: the length was checked above */
+    *wire_len = rec.wire_len;
+    return WIRE_OK;
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* ServerHello. */
 

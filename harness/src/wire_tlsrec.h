@@ -79,6 +79,16 @@ const char *tls_hs_type_name(uint8_t type);
 
 wire_status_t tls_alert_parse(span_t fragment, uint8_t *level, uint8_t *desc) HS_MUST_CHECK;
 
+/* The first record of in if it is one well-formed alert: content type 21, major version 3, a
+ * 2-byte fragment whose level is warning (1) or fatal (2).  WIRE_OK: *level, *desc and
+ * *wire_len (the record's 7 bytes) describe it.  WIRE_TRUNCATED: what is there so far can
+ * still become one (in is empty, or a prefix of one).  WIRE_BAD_VALUE: it cannot (another
+ * content type or length, an unknown level, an SSLv2-format header).  Lets a reader of a
+ * connection still in clear tell a TLS alert from any other bytes without waiting for more
+ * than 7 of them. */
+wire_status_t tlsrec_alert_frame(span_t in, uint8_t *level, uint8_t *desc,
+                                 size_t *wire_len) HS_MUST_CHECK;
+
 /* ---------------------------------------------------------------------------------------- */
 /* ServerHello (RFC 5246 §7.4.1.3, RFC 8446 §4.1.3), body without the 4-byte message header. */
 

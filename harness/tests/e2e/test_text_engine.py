@@ -195,3 +195,98 @@ def test_command_answered_inside_tls_is_class_4(run_hsprobe, tmp_path):
     assert "250 2.0.0 Ok" in res["message"]
     conn = res["evidence"]["connections"][0]
     assert conn["stream"]["clear"]["sent"] == len(b"EHLO t\r\nSTARTTLS\r\nRSET\r\n")
+
+
+# -----------------------------------------------------------------------------------------
+# `expect close` on a connection still in clear: a TLS alert record then the close is a
+# close (a server that read garbage where its ClientHello belonged ends the handshake that
+# way); any other byte, before or after such a record, is still "data instead of a close".
+GARBAGE = """connect
+expect line "220 *" within 1s
+send line "EHLO t"
+expect reply "250 *" has="STARTTLS"
+send line "STARTTLS"
+expect line "220 *"
+send raw "RSET\\r\\n"                    # not a ClientHello
+expect close within 2s
+"""
+FATAL_UNEXPECTED = b"\x15\x03\x03\x00\x02\x02\x0a"   # alert fatal 10 unexpected_message
+
+
+def answers_garbage_with(*chunks):
+    """A server that grants STARTTLS, reads the garbage line, writes each chunk as its own
+    segment, then closes."""
+    def script(conn, s):
+        conn.sendall(b"220 test ESMTP\r\n")
+        s.line(conn)                                     # EHLO
+        conn.sendall(b"250-test\r\n250 STARTTLS\r\n")
+        s.line(conn)                                     # STARTTLS
+        conn.sendall(b"220 go ahead\r\n")
+        s.line(conn)                                     # RSET, where the ClientHello belongs
+        for chunk in chunks:
+            conn.sendall(chunk)
+            time.sleep(0.05)
+    return script
+
+
+@pytest.mark.parametrize("chunks", [
+    (FATAL_UNEXPECTED,),
+    (FATAL_UNEXPECTED[:3], FATAL_UNEXPECTED[3:]),        # the record split across segments
+], ids=["one-segment", "split-record"])
+def test_alert_record_then_close_is_a_close(run_hsprobe, tmp_path, chunks):
+    srv = Server(answers_garbage_with(*chunks))
+    r, res = run(run_hsprobe, tmp_path, "alert-close", GARBAGE, srv.port)
+    srv.close()
+    assert res["verdict"] == "pass", r.describe()
+    out = res["outcome"]
+    assert out["kind"] == "close" and out["close"] == "fin", out
+    assert out["alert"] == {"level": "fatal", "code": 10, "name": "unexpected_message"}, out
+    assert out["detail"].startswith("TLS alert record in clear: fatal 10 (unexpected_message), "
+                                    "then the target closed the connection (FIN)"), out
+
+
+def test_two_alert_records_then_close_are_a_close(run_hsprobe, tmp_path):
+    warning = b"\x15\x03\x03\x00\x02\x01\x00"             # warning close_notify
+    srv = Server(answers_garbage_with(warning + FATAL_UNEXPECTED))
+    r, res = run(run_hsprobe, tmp_path, "alerts-close", GARBAGE, srv.port)
+    srv.close()
+    assert res["verdict"] == "pass", r.describe()
+    assert "records in clear: warning 0 (close_notify), fatal 10 (unexpected_message)" in \
+        res["outcome"]["detail"], res["outcome"]
+
+
+def test_alert_record_then_text_is_not_a_close(run_hsprobe, tmp_path):
+    srv = Server(answers_garbage_with(FATAL_UNEXPECTED, b"554 5.5.1 bye\r\n"))
+    r, res = run(run_hsprobe, tmp_path, "alert-text", GARBAGE, srv.port)
+    srv.close()
+    assert res["verdict"] == "fail", r.describe()
+    assert res["outcome"]["kind"] == "other-reply"
+    assert "'554 5.5.1 bye\\r\\n' instead of a close, after the TLS alert record(s) in clear: " \
+           "fatal 10 (unexpected_message)" in res["message"], res["message"]
+
+
+def test_text_instead_of_a_close_still_fails(run_hsprobe, tmp_path):
+    srv = Server(answers_garbage_with(b"502 5.5.2 Error: command not recognized\r\n"))
+    r, res = run(run_hsprobe, tmp_path, "text-close", GARBAGE, srv.port)
+    srv.close()
+    assert res["verdict"] == "fail", r.describe()
+    assert res["outcome"]["kind"] == "other-reply" and "alert" not in res["outcome"]
+    assert "'502 5.5.2 Error: command not recognized\\r\\n' instead of a close" in res["message"]
+
+
+def test_incomplete_alert_record_then_close_is_not_a_close(run_hsprobe, tmp_path):
+    srv = Server(answers_garbage_with(FATAL_UNEXPECTED[:4]))
+    r, res = run(run_hsprobe, tmp_path, "partial-alert", GARBAGE, srv.port)
+    srv.close()
+    assert res["verdict"] == "fail", r.describe()
+    assert "instead of a close (an incomplete TLS record); then the target closed" in \
+        res["message"], res["message"]
+
+
+def test_alert_record_is_not_silence(run_hsprobe, tmp_path):
+    srv = Server(answers_garbage_with(FATAL_UNEXPECTED))
+    steps = GARBAGE.replace("expect close within 2s", "expect silence 500ms")
+    r, res = run(run_hsprobe, tmp_path, "alert-silence", steps, srv.port)
+    srv.close()
+    assert res["verdict"] == "fail", r.describe()
+    assert "instead of silence" in res["message"], res["message"]

@@ -11,22 +11,25 @@ pytestmark = pytest.mark.e2e
 
 # -----------------------------------------------------------------------------------------
 # CVE-2011-0411 class: plaintext pipelined after STARTTLS answered inside TLS.
-INJECTED_REPLY = {"smtp": "250 ", "imap": "a2 OK", "pop3": "+OK"}
+INJECTED_REPLY = {"smtp": "250 ", "imap": "a2 OK", "pop3": "+OK", "nntp": "111 ",
+                  "xmpp": "<iq type='result' id='inj'"}
+GO_AHEAD = {"smtp": "220 ", "imap": "a1 OK", "pop3": "+OK", "nntp": "382 ", "xmpp": "<proceed"}
+INJECT_PROTOS = ["smtp", "imap", "pop3", "nntp", "xmpp"]
 
 
-@pytest.mark.parametrize("peer", ["smtp-inject-bad", "imap-inject-bad", "pop3-inject-bad"],
-                         indirect=True)
+@pytest.mark.parametrize("peer", [f"{p}-inject-bad" for p in INJECT_PROTOS], indirect=True)
 def test_inject_bad_twin_answers_injected_command_inside_tls(peer):
     proto = peer.desc.name.split("-")[0]
     got = starttls_injection(peer.facts.port, proto)
+    assert got["go_ahead"].startswith(GO_AHEAD[proto]), got
     assert got["unsolicited"].startswith(INJECTED_REPLY[proto]), got
 
 
-@pytest.mark.parametrize("peer", ["smtp-inject-fixed", "imap-inject-fixed", "pop3-inject-fixed"],
-                         indirect=True)
+@pytest.mark.parametrize("peer", [f"{p}-inject-fixed" for p in INJECT_PROTOS], indirect=True)
 def test_inject_fixed_twin_discards_pipelined_plaintext(peer):
     proto = peer.desc.name.split("-")[0]
     got = starttls_injection(peer.facts.port, proto)
+    assert got["go_ahead"].startswith(GO_AHEAD[proto]), got
     assert got["unsolicited"] == "" and not got["closed"], got
 
 

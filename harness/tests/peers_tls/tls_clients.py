@@ -133,11 +133,31 @@ class Interactive:
 # ---------------------------------------------------------------------------------------------
 # Pipelined STARTTLS injection (spec/tls-downgrade.md §2): raw socket for the plaintext part,
 # Python's ssl for the handshake, then a bounded wait for anything the server says unasked.
+def _line_reply(d):
+    return b"\n" in d
+
+
+def _smtp_reply(d):
+    return re.search(rb"(^|\n)\d{3} [^\n]*\n", d)
+
+
+def _xmpp_until(marker):
+    return lambda d: marker in d
+
+
+XMPP_TLS = "urn:ietf:params:xml:ns:xmpp-tls"
 INJECTION = {
-    # proto: (command before STARTTLS or None, STARTTLS command, harmless injected command)
-    "smtp": ("EHLO probe.localhost\r\n", "STARTTLS\r\n", "RSET\r\n"),
-    "imap": (None, "a1 STARTTLS\r\n", "a2 NOOP\r\n"),
-    "pop3": (None, "STLS\r\n", "CAPA\r\n"),
+    # proto: (what the server says unasked first (a greeting) or None, [(client bytes, when the
+    # server's answer is complete)] up to STARTTLS, STARTTLS + the harmless injected command in
+    # one segment, when its go-ahead is complete)
+    "smtp": (_smtp_reply, [("EHLO probe.localhost\r\n", _smtp_reply)], "STARTTLS\r\nRSET\r\n",
+             _smtp_reply),
+    "imap": (_line_reply, [], "a1 STARTTLS\r\na2 NOOP\r\n", _line_reply),
+    "pop3": (_line_reply, [], "STLS\r\nCAPA\r\n", _line_reply),
+    "nntp": (_line_reply, [], "STARTTLS\r\nDATE\r\n", _line_reply),
+    "xmpp": (None, [(XMPP_HEADER, _xmpp_until(b"</stream:features>"))],
+             f"<starttls xmlns='{XMPP_TLS}'/><iq type='get' id='inj'><ping xmlns='urn:xmpp:ping'/>"
+             "</iq>", _xmpp_until(b"/>")),
 }
 
 
@@ -155,17 +175,16 @@ def _read_reply(sock, done, timeout=3.0) -> bytes:
 def starttls_injection(port, proto, wait=0.5) -> dict:
     """Send STARTTLS and the injected command in ONE send(); complete TLS; report what came
     back in clear and what the server sent inside TLS before we said anything."""
-    before, starttls, injected = INJECTION[proto]
-    ended = {"smtp": lambda d: re.search(rb"(^|\n)\d{3} [^\n]*\n", d),
-             "imap": lambda d: b"\n" in d, "pop3": lambda d: b"\n" in d}[proto]
+    greeting, before, injection, go_ahead_done = INJECTION[proto]
     with socket.create_connection((HOST, port), timeout=3) as sock:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        _read_reply(sock, ended)  # greeting
-        if before:
-            sock.sendall(before.encode())
-            _read_reply(sock, ended)
-        sock.sendall((starttls + injected).encode())  # one segment
-        go_ahead = _read_reply(sock, ended)
+        if greeting:
+            _read_reply(sock, greeting)
+        for text, done in before:
+            sock.sendall(text.encode())
+            _read_reply(sock, done)
+        sock.sendall(injection.encode())  # one segment
+        go_ahead = _read_reply(sock, go_ahead_done)
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         ctx.check_hostname, ctx.verify_mode = False, ssl.CERT_NONE
         with ctx.wrap_socket(sock) as tls:

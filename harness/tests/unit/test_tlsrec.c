@@ -143,6 +143,39 @@ START_TEST(record_framing_need_more_vs_bad)
 }
 END_TEST
 
+/* A connection still in clear: an alert record is told from other bytes as soon as a header
+ * field rules it out, and a prefix of one waits. */
+START_TEST(alert_frame_decides_at_the_first_wrong_field)
+{
+    size_t n, len = 0;
+    uint8_t level = 0, desc = 0;
+    uint8_t *alert = unit_hex("15 0301 0002 020a 44", &n); /* fatal unexpected_message, "D" */
+    for (size_t k = 0; k < 7; k++) /* every proper prefix, the empty one too: need more */
+        ck_assert_int_eq(tlsrec_alert_frame(span_of(alert, k), &level, &desc, &len),
+                         WIRE_TRUNCATED);
+    ck_assert_int_eq(tlsrec_alert_frame(span_of(alert, n), &level, &desc, &len), WIRE_OK);
+    ck_assert_uint_eq(level, 2);
+    ck_assert_uint_eq(desc, 10);
+    ck_assert_uint_eq(len, 7); /* the byte after it is not part of it */
+    free(alert);
+
+    static const char *const not_alerts[] = {
+        "44 4154 45",     /* "DATE": text */
+        "16 0303 0002",   /* a handshake record */
+        "15 02",          /* major version 2, decided on the second byte */
+        "15 0303 0003",   /* a 3-byte fragment, decided on the length */
+        "15 0303 0002 03", /* level 3 */
+        "8002 15 00",     /* an SSLv2-format header */
+    };
+    for (size_t i = 0; i < sizeof(not_alerts) / sizeof(not_alerts[0]); i++) {
+        uint8_t *b = unit_hex(not_alerts[i], &n);
+        ck_assert_msg(tlsrec_alert_frame(span_of(b, n), &level, &desc, &len) == WIRE_BAD_VALUE,
+                      "'%s' was not refused", not_alerts[i]);
+        free(b);
+    }
+}
+END_TEST
+
 START_TEST(gnutls_compat_reply_parses)
 {
     size_t n;
@@ -328,6 +361,7 @@ Suite *suite_tlsrec(void)
     tcase_add_test(t, sslv2_hello_matches_independent_encoder);
     tcase_add_test(t, sslv2_hello_refuses_bad_challenge_and_empty_specs);
     tcase_add_test(t, record_framing_need_more_vs_bad);
+    tcase_add_test(t, alert_frame_decides_at_the_first_wrong_field);
     tcase_add_test(t, gnutls_compat_reply_parses);
     tcase_add_test(t, openssl_tls10_compat_reply_parses);
     tcase_add_test(t, openssl_refusal_is_an_alert);
