@@ -49,7 +49,8 @@ DEFAULT_TARGETS = [
     "scsv-enforced", "scsv-bare-close", "scsv-ignored-tls12", "scsv-enforced-tls12",
     "postfix", "dovecot-imap", "dovecot-pop3", "prosody", "inn2", "smtp-inject-bad",
     "smtp-inject-fixed", "imap-inject-bad", "imap-inject-fixed", "pop3-inject-bad",
-    "pop3-inject-fixed", "xmpp-reneg-accept", "xmpp-reneg-close"]
+    "pop3-inject-fixed", "nntp-inject-bad", "nntp-inject-fixed", "xmpp-inject-bad",
+    "xmpp-inject-fixed", "xmpp-reneg-accept", "xmpp-reneg-close"]
 
 
 def load_hsprobe(path: Path | None) -> dict:

@@ -33,7 +33,8 @@ def evaluate(targets, started) -> list:
 
 def _evaluate(targets, started, out):
     # 1. Neither tool probes STARTTLS injection: identical findings for bad and fixed twins.
-    pairs = [(f"{p}-inject-bad", f"{p}-inject-fixed") for p in ("smtp", "imap", "pop3")]
+    pairs = [(f"{p}-inject-bad", f"{p}-inject-fixed")
+             for p in ("smtp", "imap", "pop3", "nntp", "xmpp")]
     have = [(b, f) for b, f in pairs if b in targets and f in targets]
     if have:
         same = all({k: v for k, v in targets[b]["tools"][tool]["findings"].items() if k != "raw"}
@@ -129,8 +130,8 @@ def _short(res):
 # What hsprobe says on the targets that decide each claim (claim text -> (peer, check) cases).
 CLAIM_CASES = {
     "neither tool probes STARTTLS command injection":
-        [(f"{p}-inject-{v}", "starttls_injection") for p in ("smtp", "imap", "pop3")
-         for v in ("bad", "fixed")],
+        [(f"{p}-inject-{v}", "starttls_injection")
+         for p in ("smtp", "imap", "pop3", "nntp", "xmpp") for v in ("bad", "fixed")],
     "neither tool tests an SSLv2-format ClientHello carrying a TLS version":
         [("openssl-tls10", "sslv2_compat_hello"), ("gnutls-serv", "sslv2_compat_hello")],
     "sslscan: a TLS 1.2+-only server's renegotiation looks 'not supported'":

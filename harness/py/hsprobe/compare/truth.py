@@ -59,7 +59,7 @@ TRUTH = {
                                                              "(refused by closing TCP)"),
                          "starttls": ("ok", T_STARTTLS)},
 }
-for _p in ("smtp", "imap", "pop3"):
+for _p in ("smtp", "imap", "pop3", "nntp", "xmpp"):
     TRUTH[f"{_p}-inject-bad"] = {
         "starttls_injection": ("answered-inside-tls", "test_twins.py::test_inject_bad_twin_"
                                                       "answers_injected_command_inside_tls"),
