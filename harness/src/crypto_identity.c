@@ -70,6 +70,12 @@ int identity_build_link_cert(const relay_identity_t *id, int64_t not_before, int
     return issued_by_id(id, id->rsa_link, id->link_cn, not_before, not_after, out);
 }
 
+int identity_build_link_cert_for(const relay_identity_t *id, gnutls_privkey_t key,
+                                 int64_t not_before, int64_t not_after, bld_t *out)
+{
+    return issued_by_id(id, key, id->link_cn, not_before, not_after, out);
+}
+
 int identity_build_id_cert(const relay_identity_t *id, int64_t not_before, int64_t not_after, bld_t *out)
 {
     return x509_build_self_signed(id->rsa_id, id->id_cn, not_before, not_after, out);

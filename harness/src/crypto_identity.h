@@ -38,6 +38,10 @@ void identity_free(relay_identity_t *id); /* safe on a zeroed or freed identity 
 /* X.509 certs (DER), validity [not_before, not_after] in unix seconds. */
 int identity_build_link_cert(const relay_identity_t *id, int64_t not_before, int64_t not_after,
                              bld_t *out) HS_MUST_CHECK; /* type 1 = the TLS certificate */
+/* A link certificate like type 1, but for a key of the caller's (e.g. an ECDSA TLS key). */
+int identity_build_link_cert_for(const relay_identity_t *id, gnutls_privkey_t key,
+                                 int64_t not_before, int64_t not_after,
+                                 bld_t *out) HS_MUST_CHECK;
 int identity_build_id_cert(const relay_identity_t *id, int64_t not_before, int64_t not_after,
                            bld_t *out) HS_MUST_CHECK; /* type 2, self-signed */
 int identity_build_auth_cert(const relay_identity_t *id, int64_t not_before, int64_t not_after,

@@ -402,3 +402,17 @@ int x509_build_issued(gnutls_pubkey_t subject_key, const char *subject_cn, const
         gnutls_pubkey_deinit(ipub);
     return rc;
 }
+
+int x509_ecdsa_p256_generate(gnutls_privkey_t *out)
+{
+    *out = NULL;
+    if (gnutls_privkey_init(out) < 0)
+        return -1;
+    if (gnutls_privkey_generate2(*out, GNUTLS_PK_ECDSA,
+                                 GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0, NULL, 0) < 0) {
+        gnutls_privkey_deinit(*out);
+        *out = NULL;
+        return -1;
+    }
+    return 0;
+}

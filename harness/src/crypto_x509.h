@@ -78,6 +78,9 @@ int x509_describe(const x509_cert_t *c, x509_shape_t *out) HS_MUST_CHECK;
  * sha256WithRSAEncryption (the issuer key must be RSA); DER appended to der_out. */
 int x509_build_self_signed(gnutls_privkey_t key, const char *cn, int64_t not_before,
                            int64_t not_after, bld_t *der_out) HS_MUST_CHECK;
+/* A fresh ECDSA P-256 key (caller frees with gnutls_privkey_deinit): a TLS key of another
+ * algorithm than tor's RSA link key, for the responder role's certificate choice. */
+int x509_ecdsa_p256_generate(gnutls_privkey_t *out) HS_MUST_CHECK;
 int x509_build_issued(gnutls_pubkey_t subject_key, const char *subject_cn, const char *issuer_cn,
                       gnutls_privkey_t issuer_key, int64_t not_before, int64_t not_after,
                       bld_t *der_out) HS_MUST_CHECK;

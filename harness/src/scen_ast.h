@@ -8,6 +8,7 @@
 #define SCEN_AST_H
 
 #include "hs_common.h"
+#include "scen_hello_ast.h"
 #include "scen_rawtls_ast.h"
 #include "wire_netinfo.h"
 
@@ -68,12 +69,13 @@ typedef enum sc_kind {
     ST_SEND_SSLV2_HELLO,     /* raw TLS on a tls=none connection (scen_rawtls.h) */
     ST_EXPECT_SERVER_HELLO,
     ST_EXPECT_ALERT_RECORD,
+    ST_EXPECT_CLIENT_HELLO, /* the ClientHello of an accepted connection (scen_hello.h) */
 } sc_kind_t;
 
 static inline bool sc_kind_is_expect(sc_kind_t k)
 {
     return (k >= ST_EXPECT_CELL && k <= ST_EXPECT_TLS) || k == ST_EXPECT_SERVER_HELLO ||
-           k == ST_EXPECT_ALERT_RECORD;
+           k == ST_EXPECT_ALERT_RECORD || k == ST_EXPECT_CLIENT_HELLO;
 }
 
 /* Byte values: literal bytes (hex:, "text", zeros:N) or N random bytes drawn at run time. */
@@ -150,6 +152,7 @@ typedef enum sc_field {
     F_A_TLSSECRETS,
     F_A_RAND,
     F_A_SIG,
+    F_A_CONTEXT, /* type 3: the exporter context of TLSSECRETS (word "ed"/"cid", or bytes) */
     /* EXTEND2 (a relay message sent on a CREATE_FAST circuit) and what the extension carries */
     F_X_ADDR,
     F_X_PORT,
@@ -245,6 +248,12 @@ typedef struct sc_text_expect {
  * responder role's default), the real target's (the MITM role's default: a client pinned to the
  * relay it thinks it reaches), or none (a bridge line without a fingerprint). */
 typedef enum sc_pin { SC_PIN_DEFAULT, SC_PIN_HARNESS, SC_PIN_TARGET, SC_PIN_NONE } sc_pin_t;
+/* The TLS certificate an accepted connection presents (`listen cert=`): the RSA link
+ * certificate our identity issues, valid from yesterday for a year (the default); the same
+ * expired ten days ago; or an ECDSA P-256 key certified by our RSA identity.  CERTS types 1
+ * and 5 describe whichever it is (catalogue D35: the Ed25519 path binds the TLS certificate by
+ * its digest only). */
+typedef enum sc_cert_kind { SC_CERT_LINK, SC_CERT_EXPIRED, SC_CERT_ECDSA } sc_cert_kind_t;
 
 typedef struct sc_tls_choice {
     int version; /* -1 none (plain TCP), 0 any (1.2 and 1.3), 10, 11, 12, 13 */
@@ -273,6 +282,7 @@ typedef struct sc_step {
     /* connect / listen */
     sc_tls_choice_t tls;
     sc_pin_t pin; /* listen */
+    sc_cert_kind_t cert; /* listen */
     /* send / expect cell */
     int cmd;
     size_t n_fields;
@@ -297,6 +307,8 @@ typedef struct sc_step {
     unsigned accept_mask;
     /* send sslv2-hello / expect server-hello */
     sc_rawtls_args_t rawtls;
+    /* expect client-hello (arena) */
+    sc_hello_args_t *hello;
     /* mitm block */
     /* mitm block (scen_mitm.h): the legs it joins, its hooks */
     int mitm_client, mitm_server;

@@ -304,6 +304,47 @@ static int64_t int_or(const sc_step_t *st, sc_field_t f, int64_t dflt)
     return s ? s->v.i : dflt;
 }
 
+#define SC_CAP_EXPORTER_CONTEXT 256u
+
+/* context=: TLSSECRETS from the TLS exporter with another context than the CID tor uses —
+ * our Ed25519 identity (`ed`: what proposal 244 and the old tor-spec said, catalogue F02), the
+ * CID itself (`cid`: the same as the default, spelled out), or literal bytes.  The value is
+ * the scenario's choice, so the claim says so (the wire check recomputes only the CID one). */
+static int exporter_context(const sc_setting_t *f, const sc_env_t *env, sc_conn_rt_t *c,
+                            auth_claim_t *claim, char *err, size_t errlen)
+{
+    uint8_t ctx[SC_CAP_EXPORTER_CONTEXT];
+    span_t context;
+    uint8_t cid[32];
+    if (!strcmp(f->v.word, "ed")) {
+        context = span_of(env->identity->ed_id.pub, 32);
+    } else if (!strcmp(f->v.word, "cid")) {
+        if (link_auth_rsa_id_sha256(env->identity, cid) != 0) {
+            snprintf(err, errlen, "cannot hash our RSA identity key");
+            return -1;
+        }
+        context = span_of(cid, 32);
+    } else {
+        if (f->v.bytes.len > sizeof(ctx) || bytes_of(&f->v.bytes, ctx) != 0) {
+            snprintf(err, errlen, "context= is at most %u bytes", SC_CAP_EXPORTER_CONTEXT);
+            return -1;
+        }
+        context = span_of(ctx, f->v.bytes.len);
+    }
+    if (c->ch.tls.plain || !c->ch.tls.established) {
+        snprintf(err, errlen, "context= needs an established TLS session (the exporter)");
+        return -1;
+    }
+    if (tls_conn_exporter(&c->ch.tls, AUTH3_EXPORTER_LABEL, context, claim->val[AF_TLSSECRETS],
+                          32) != 0) {
+        snprintf(err, errlen, "TLS exporter failed");
+        return -1;
+    }
+    claim->len[AF_TLSSECRETS] = 32;
+    claim->src[AF_TLSSECRETS] = strcmp(f->v.word, "cid") ? AUTH_SRC_SCENARIO : AUTH_SRC_COMPUTED;
+    return 0;
+}
+
 /* An authenticator computed from this connection (link_auth), with the fields the scenario
  * forces, signed last; the claim is kept for the result. */
 static int build_authenticate(const sc_step_t *st, const sc_env_t *env, sc_conn_rt_t *c,
@@ -337,6 +378,9 @@ static int build_authenticate(const sc_step_t *st, const sc_env_t *env, sc_conn_
         a->claim.len[k] = (uint8_t)f->v.bytes.len;
         a->claim.src[k] = AUTH_SRC_SCENARIO;
     }
+    if (field(st, F_A_CONTEXT) &&
+        exporter_context(field(st, F_A_CONTEXT), env, c, &a->claim, err, errlen) != 0)
+        return -1;
     bld_t auth;
     bld_init(&auth, 512);
     int rc = link_auth_finish(env->identity, &a->claim, &auth, err, errlen);

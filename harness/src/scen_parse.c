@@ -5,6 +5,7 @@
 #include "scen_parse.h"
 #include "tls_conn.h"
 #include "scen_certedit.h"
+#include "scen_hello.h"
 #include "scen_rawtls.h"
 #include "wire_relay.h"
 
@@ -143,6 +144,7 @@ static const field_def_t fields[] = {
     { "tlssecrets", F_A_TLSSECRETS, V_BYTES, { CELL_AUTHENTICATE, -1 }, { -1 } },
     { "rand", F_A_RAND, V_BYTES, { CELL_AUTHENTICATE, -1 }, { -1 } },
     { "sig", F_A_SIG, V_BYTES, { CELL_AUTHENTICATE, -1 }, { -1 } },
+    { "context", F_A_CONTEXT, V_BYTES, { CELL_AUTHENTICATE, -1 }, { -1 } },
     { "addr", F_X_ADDR, V_ADDR, { SC_CMD_EXTEND2, -1 }, { -1 } },
     { "port", F_X_PORT, V_INT, { SC_CMD_EXTEND2, -1 }, { -1 } },
     { "id", F_X_ID, V_BYTES, { SC_CMD_EXTEND2, -1 }, { -1 } },
@@ -672,6 +674,12 @@ static bool value_for(parser_t *p, int col, const field_def_t *fd, bool expect, 
         return list_value(p, col, s, n, 0, hi, v->list, &v->n);
     }
     case V_BYTES:
+        if (fd->f == F_A_CONTEXT && ((n == 2 && !memcmp(s, "ed", 2)) ||
+                                     (n == 3 && !memcmp(s, "cid", 3)))) {
+            memcpy(v->word, s, n); /* a named context: our Ed25519 identity, or the CID */
+            v->word[n] = 0;
+            return true;
+        }
         if (!bytes_value(p, col, s, n, &v->bytes))
             return false;
         if (fd->f == F_CHALLENGE && !expect && v->bytes.len != 32) {
@@ -1429,7 +1437,7 @@ static void check_authenticate(parser_t *p, const sc_step_t *st, const tok_t *cm
             type = st->fields[k].v.i;
     for (size_t k = 0; k < st->n_fields; k++) {
         const sc_setting_t *f = &st->fields[k];
-        if (f->field < F_A_CID || f->field > F_A_SIG)
+        if (f->field < F_A_CID || f->field > F_A_CONTEXT)
             continue;
         if (literal) {
             diag(p, f->col, "'%s' forces one field of a computed authenticator; it cannot be "
@@ -1438,6 +1446,17 @@ static void check_authenticate(parser_t *p, const sc_step_t *st, const tok_t *cm
         }
         if (type == 1 && (f->field == F_A_CID_ED || f->field == F_A_SID_ED)) {
             diag(p, f->col, "a type-1 authenticator has no '%s' field", sc_field_name(f->field));
+            continue;
+        }
+        if (f->field == F_A_CONTEXT) {
+            if (type != 3)
+                diag(p, f->col, "context= is the RFC 5705 exporter context of a type-3 "
+                     "authenticator");
+            else if (has_field(st, F_A_TLSSECRETS))
+                diag(p, f->col, "context= computes TLSSECRETS; it cannot be combined with "
+                     "tlssecrets=");
+            else if (!f->v.word[0] && f->v.bytes.random)
+                diag(p, f->col, "context= is ed, cid or literal bytes (not random:)");
             continue;
         }
         size_t want = f->field == F_A_RAND ? 24 : f->field == F_A_SIG ? (type == 1 ? 128 : 64) : 32;
@@ -1467,6 +1486,27 @@ static void parse_rawtls(parser_t *p, sc_kind_t kind, const tok_t *toks, int n,
         w[i] = (sc_word_t){ toks[i].s, toks[i].len, toks[i].col };
     if (st)
         scen_rawtls_parse(st, w, (size_t)n, rawtls_diag, p);
+}
+
+/* expect client-hello (scen_hello.h): on a TLS connection the target opened to us. */
+static void parse_client_hello(parser_t *p, const tok_t *toks, int n, const char *line,
+                               size_t len)
+{
+    bool accepted = false;
+    for (size_t i = 0; i < p->sc->n_steps; i++)
+        accepted |= p->sc->steps[i].kind == ST_ACCEPT && p->sc->steps[i].conn == p->cur_conn;
+    if (!accepted || p->conn[p->cur_conn].tls_version < 0) {
+        diag(p, toks[1].col, "'expect client-hello' reads the ClientHello of a TLS connection "
+             "the target opened to us: it needs 'listen' with TLS and 'accept' before it");
+        return;
+    }
+    sc_step_t *st = new_step(p, ST_EXPECT_CLIENT_HELLO, line, len);
+    if (!st || !(st->hello = arena_alloc(p, sizeof(*st->hello))))
+        return;
+    sc_word_t w[SC_TOK_CAP];
+    for (int i = 0; i < n; i++)
+        w[i] = (sc_word_t){ toks[i].s, toks[i].len, toks[i].col };
+    scen_hello_parse(st->hello, w, (size_t)n, rawtls_diag, p);
 }
 
 static void parse_send(parser_t *p, const tok_t *toks, int n, const char *line, size_t len)
@@ -1650,6 +1690,22 @@ static int conn_index(const scenario_t *s, const char *name, size_t n)
     return -1;
 }
 
+/* listen cert=link|expired|ecdsa: the certificate accept's TLS server handshake presents. */
+static void listen_cert(parser_t *p, const tok_t *t, sc_step_t *st)
+{
+    static const char *const kinds[] = { "link", "expired", "ecdsa" };
+    size_t vl = t->len - 5;
+    for (size_t k = 0; k < HS_ARRAY_LEN(kinds); k++)
+        if (vl == strlen(kinds[k]) && !memcmp(t->s + 5, kinds[k], vl)) {
+            st->cert = (sc_cert_kind_t)k;
+            if (sc_protocol_is_starttls(p->sc->protocol))
+                diag(p, t->col, "cert= chooses the certificate of accept's TLS handshake; a "
+                     "STARTTLS server's certificate is not configurable");
+            return;
+        }
+    diag(p, t->col + 5, "cert is link, expired or ecdsa; got '%.*s'", (int)vl, t->s + 5);
+}
+
 static void parse_connect(parser_t *p, const tok_t *toks, int n, const char *line, size_t len,
                           bool listen)
 {
@@ -1711,10 +1767,14 @@ static void parse_connect(parser_t *p, const tok_t *toks, int n, const char *lin
                      "fingerprint)");
             continue;
         }
+        if (listen && t->len > 5 && !memcmp(t->s, "cert=", 5)) {
+            listen_cert(p, t, st);
+            continue;
+        }
         if (!tls_opt(p, t, &st->tls)) {
             diag(p, t->col, "unknown %s option '%.*s' (expected tls=, ciphers=, groups=, kx=, "
                  "priority=, scsv=, reneg=, %sas NAME, within DUR)", listen ? "listen" : "connect",
-                 (int)t->len, t->s, listen ? "pin=, " : "");
+                 (int)t->len, t->s, listen ? "pin=, cert=, " : "");
             return;
         }
     }
@@ -2009,7 +2069,7 @@ static void parse_expect(parser_t *p, const tok_t *toks, int n, const char *line
         return;
     if (n < 2) {
         diag(p, toks[0].col + 7, "expected what to expect: a cell name, close, silence, alert, server-hello, alert-record, "
-             "tls or tls-failure");
+             "client-hello, tls or tls-failure");
         return;
     }
     const tok_t *w = &toks[1];
@@ -2082,6 +2142,10 @@ static void parse_expect(parser_t *p, const tok_t *toks, int n, const char *line
     if (cs->tls_fail_expected) {
         diag(p, w->col, "this connection's TLS handshake is expected to fail; nothing more can "
              "be expected on it");
+        return;
+    }
+    if (tok_is(w, "client-hello")) {
+        parse_client_hello(p, toks, n, line, len);
         return;
     }
     if (tok_is(w, "server-hello") || tok_is(w, "alert-record")) {

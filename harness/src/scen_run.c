@@ -8,6 +8,7 @@
 #include "hs_clock.h"
 #include "hs_rand.h"
 #include "scen_build.h"
+#include "scen_hello.h"
 #include "scen_listen.h"
 #include "scen_match.h"
 #include "scen_text.h"
@@ -357,6 +358,7 @@ static step_rc_t do_listen(sc_ctx_t *x, const sc_step_t *st)
 {
     char why[300];
     x->run->listen.tls = st->tls;
+    x->run->listen.cert = st->cert;
     x->run->listen.pin = st->pin ? st->pin
                                  : x->s->role == SC_ROLE_MITM ? SC_PIN_TARGET : SC_PIN_HARNESS;
     if (scen_listen_start(x->env, x->s, &x->run->listen, why, sizeof(why)) != 0) {
@@ -459,6 +461,30 @@ static rebuild_t rebuild_trigger(sc_ctx_t *x, const sc_step_t *accept_st, int tr
     return REBUILT;
 }
 
+/* The certificate and key an accepted connection presents (`listen cert=`), issued now by
+ * our identity.  *key is the identity's link key, or a fresh ECDSA key the caller frees. */
+static int server_cert(sc_ctx_t *x, sc_cert_kind_t kind, bld_t *cert, gnutls_privkey_t *key)
+{
+    const relay_identity_t *id = x->env->identity;
+    int64_t now = hs_wall_s();
+    int64_t nb = now - 86400, na = now + 365 * 86400;
+    if (kind == SC_CERT_EXPIRED) {
+        nb = now - 40 * 86400; /* ended 10 days ago: beyond any clock slop */
+        na = now - 10 * 86400;
+    }
+    bld_init(cert, 4096);
+    *key = id->rsa_link;
+    if (kind != SC_CERT_ECDSA)
+        return identity_build_link_cert(id, nb, na, cert) == 0 && bld_ok(cert) ? 0 : -1;
+    if (x509_ecdsa_p256_generate(key) != 0)
+        return -1;
+    if (identity_build_link_cert_for(id, *key, nb, na, cert) == 0 && bld_ok(cert))
+        return 0;
+    gnutls_privkey_deinit(*key);
+    *key = NULL;
+    return -1;
+}
+
 /* The target connects to us: accept, then the TLS server handshake with a link certificate
  * issued now by our identity — the same certificate CERTS types 1 and 5 will describe. */
 static step_rc_t do_accept(sc_ctx_t *x, const sc_step_t *st)
@@ -513,17 +539,20 @@ static step_rc_t do_accept(sc_ctx_t *x, const sc_step_t *st)
         return STEP_OK;
     }
     c->tls = true;
-    int64_t now = hs_wall_s();
-    bld_init(&c->server_cert, 4096);
-    if (identity_build_link_cert(x->env->identity, now - 86400, now + 365 * 86400,
-                                 &c->server_cert) != 0 || !bld_ok(&c->server_cert)) {
+    gnutls_privkey_t key = NULL;
+    if (server_cert(x, l->cert, &c->server_cert, &key) != 0) {
         close(fd);
         outcome(x, SO_HARNESS, "cannot build the TLS link certificate");
         return STEP_ERROR;
     }
-    tls_opts_t o = tls_opts_of(x, &l->tls);
-    if (tls_conn_init_server(&c->ch.tls, fd, &o, bld_span(&c->server_cert),
-                             x->env->identity->rsa_link) != 0) {
+    sc_tls_choice_t offer = l->tls;
+    if (l->cert == SC_CERT_ECDSA && !offer.kx[0] && !offer.priority[0])
+        snprintf(offer.kx, sizeof(offer.kx), "ECDHE-ECDSA"); /* TLS 1.2: a suite for the key */
+    tls_opts_t o = tls_opts_of(x, &offer);
+    int rc = tls_conn_init_server(&c->ch.tls, fd, &o, bld_span(&c->server_cert), key);
+    if (key != x->env->identity->rsa_link)
+        gnutls_privkey_deinit(key); /* the session holds its own copy */
+    if (rc != 0) {
         outcome(x, SO_HARNESS, "TLS set-up: %s", c->ch.tls.err);
         return STEP_ERROR;
     }
@@ -881,6 +910,7 @@ static step_rc_t run_step(sc_ctx_t *x, const sc_step_t *st)
         int rc = scen_mitm_run(x, st);
         return rc == 0 ? STEP_OK : rc == 1 ? STEP_MISMATCH : STEP_ERROR;
     }
+    case ST_EXPECT_CLIENT_HELLO: return scen_hello_expect(x, st);
     case ST_SEND_SSLV2_HELLO:
     case ST_EXPECT_SERVER_HELLO:
     case ST_EXPECT_ALERT_RECORD: break;

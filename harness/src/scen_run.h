@@ -46,6 +46,7 @@ typedef struct sc_listen_rt {
     char peer_log[512]; /* path of the peer command's stdout+stderr */
     sc_tls_choice_t tls;
     sc_pin_t pin; /* what {fp} gives the peer command */
+    sc_cert_kind_t cert; /* the TLS certificate accepted connections present */
 } sc_listen_rt_t;
 
 typedef struct sc_env {

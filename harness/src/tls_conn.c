@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -59,11 +60,29 @@ static ssize_t sock_send(tls_conn_t *c, const void *buf, size_t n, int *err)
     return r;
 }
 
+/* Server end, first handshake: keeps what the client sent, raw (see client_flight). */
+static void note_client_bytes(tls_conn_t *c, const void *buf, size_t n)
+{
+    if (!c->server || c->established || !n)
+        return;
+    if (!c->client_flight && !(c->client_flight = malloc(TLS_CAP_CLIENT_FLIGHT))) {
+        c->client_flight_cut = true; /* out of memory: the evidence is incomplete, say so */
+        return;
+    }
+    size_t room = TLS_CAP_CLIENT_FLIGHT - c->client_flight_len;
+    size_t take = n < room ? n : room;
+    memcpy(c->client_flight + c->client_flight_len, buf, take);
+    c->client_flight_len += take;
+    c->client_flight_cut |= take < n;
+}
+
 static ssize_t tls_pull(gnutls_transport_ptr_t ptr, void *buf, size_t n)
 {
     tls_conn_t *c = ptr;
     int e;
     ssize_t r = sock_recv(c, buf, n, &e);
+    if (r > 0)
+        note_client_bytes(c, buf, (size_t)r);
     if (r < 0)
         gnutls_transport_set_errno(c->s, e == EWOULDBLOCK ? EAGAIN : e);
     return r;
@@ -287,23 +306,38 @@ int tls_conn_init(tls_conn_t *c, int fd, const tls_opts_t *o)
     return session_setup(c, o, GNUTLS_CLIENT);
 }
 
+/* A private copy of key, of any algorithm (RSA link key, or an ECDSA one: `listen
+ * cert=ecdsa`): GnuTLS has no privkey copy, but exporting to an x509 key makes one. */
+static int privkey_copy(gnutls_privkey_t key, gnutls_privkey_t *out)
+{
+    gnutls_x509_privkey_t xk = NULL;
+    *out = NULL;
+    if (gnutls_privkey_export_x509(key, &xk) < 0)
+        return -1;
+    if (gnutls_privkey_init(out) < 0 ||
+        gnutls_privkey_import_x509(*out, xk, GNUTLS_PRIVKEY_IMPORT_AUTO_RELEASE) < 0) {
+        if (*out)
+            gnutls_privkey_deinit(*out);
+        *out = NULL;
+        gnutls_x509_privkey_deinit(xk);
+        return -1;
+    }
+    return 0;
+}
+
 int tls_conn_init_server(tls_conn_t *c, int fd, const tls_opts_t *o, span_t cert_der,
                          gnutls_privkey_t key)
 {
     conn_reset(c, fd);
     c->server = true;
     /* The credentials take ownership of the key and of the certificate's contents (they copy
-     * the pcert struct itself), so they get a copy of the caller's key, through PEM: GnuTLS
-     * has no privkey copy. */
-    bld_t pem;
-    bld_init(&pem, 16384);
+     * the pcert struct itself), so they get a copy of the caller's key. */
     gnutls_privkey_t mine = NULL;
     gnutls_pcert_st pc;
     bool imported = false;
     gnutls_datum_t der = { (unsigned char *)cert_der.p, (unsigned)cert_der.len };
     int rc = -1;
-    if (rsa_privkey_export_pem(key, &pem) == 0 &&
-        rsa_privkey_import_pem(bld_span(&pem), &mine) == 0 &&
+    if (privkey_copy(key, &mine) == 0 &&
         gnutls_pcert_import_x509_raw(&pc, &der, GNUTLS_X509_FMT_DER, 0) == 0)
         imported = true;
     if (imported && (rc = gnutls_certificate_allocate_credentials(&c->cred)) == 0 &&
@@ -312,9 +346,6 @@ int tls_conn_init_server(tls_conn_t *c, int fd, const tls_opts_t *o, span_t cert
         imported = false; /* both owned by the credentials now */
         (void)gnutls_certificate_set_known_dh_params(c->cred, GNUTLS_SEC_PARAM_MEDIUM);
     }
-    if (pem.buf)
-        gnutls_memset(pem.buf, 0, pem.len);
-    bld_free(&pem);
     if (mine)
         gnutls_privkey_deinit(mine);
     if (imported)
@@ -501,6 +532,62 @@ static void tls_note_warning(tls_conn_t *c)
     c->warning_alerts++;
 }
 
+#define SALVAGE_WAIT_MS 200 /* for the rest of an alert record GnuTLS stopped reading */
+
+/* The first plaintext alert in the client's flight, reading the rest of a record whose header
+ * already arrived (GnuTLS stops at a header it rejects).  False if there is none. */
+static bool client_flight_alert(tls_conn_t *c, hs_ns_t deadline, uint8_t *level, uint8_t *desc)
+{
+    hs_ns_t until = hs_deadline_in_ms(SALVAGE_WAIT_MS);
+    if (until > deadline)
+        until = deadline;
+    for (;;) {
+        span_t in = span_of(c->client_flight, c->client_flight_len);
+        tlsrec_t rec;
+        wire_status_t st;
+        while ((st = tlsrec_frame(in, &rec)) == WIRE_OK) {
+            if (rec.type == TLS_CT_CHANGE_CIPHER_SPEC)
+                return false; /* what follows is encrypted */
+            if (rec.type == TLS_CT_ALERT && tls_alert_parse(rec.fragment, level, desc) == WIRE_OK)
+                return true;
+            in.p += rec.wire_len;
+            in.len -= rec.wire_len;
+        }
+        /* More may wait in the socket: a whole record GnuTLS never asked for (it failed
+         * writing to a client that had refused and gone), or the rest of one it stopped at. */
+        uint8_t type;
+        bool at_boundary = in.len == 0;
+        bool alert_head = span_peek_u8(&in, 0, &type) && type == TLS_CT_ALERT;
+        if (st != WIRE_TRUNCATED || !(at_boundary || alert_head) || c->client_flight_cut ||
+            tls_wait_events(c, POLLIN, until) != TLS_IO_OK)
+            return false;
+        uint8_t buf[64];
+        int e;
+        ssize_t r = sock_recv(c, buf, sizeof(buf), &e);
+        if (r <= 0)
+            return false;
+        note_client_bytes(c, buf, (size_t)r);
+    }
+}
+
+/* A server-side handshake GnuTLS ended with an error of its own: if the client had refused
+ * us with an alert GnuTLS could not read (a TLS 1.2 client answers a TLS 1.1 ServerHello with
+ * protocol_version in a record versioned 0x0303, which GnuTLS, now at 1.1, rejects before
+ * parsing), that alert is the outcome — it is the client's word, read from its bytes. */
+static tls_io_t salvage_client_alert(tls_conn_t *c, int rc, hs_ns_t deadline)
+{
+    uint8_t level, desc;
+    if (!c->server || !c->client_flight || !client_flight_alert(c, deadline, &level, &desc) ||
+        level != GNUTLS_AL_FATAL)
+        return tls_classify(c, rc);
+    c->alert_level = level;
+    c->alert_desc = desc;
+    snprintf(c->err, sizeof(c->err), "fatal alert %u (%s) from the client, in a record our "
+             "TLS stack refused (%s)", desc,
+             gnutls_alert_get_name((gnutls_alert_description_t)desc), gnutls_strerror(rc));
+    return TLS_IO_ALERT;
+}
+
 static tls_io_t handshake_loop(tls_conn_t *c, hs_ns_t deadline)
 {
     for (;;) {
@@ -524,7 +611,9 @@ static tls_io_t handshake_loop(tls_conn_t *c, hs_ns_t deadline)
         }
         if (!gnutls_error_is_fatal(rc))
             continue;
-        return tls_classify(c, rc);
+        if (rc == GNUTLS_E_FATAL_ALERT_RECEIVED)
+            return tls_classify(c, rc);
+        return salvage_client_alert(c, rc, deadline);
     }
 }
 
@@ -638,6 +727,14 @@ void tls_conn_close(tls_conn_t *c, hs_ns_t deadline)
     }
     sha256_stream_finish(&c->tx);
     sha256_stream_finish(&c->rx);
+    free(c->client_flight);
+    c->client_flight = NULL;
+    c->client_flight_len = 0;
+}
+
+span_t tls_conn_client_flight(const tls_conn_t *c)
+{
+    return span_of(c->client_flight, c->client_flight ? c->client_flight_len : 0);
 }
 
 static tls_io_t renegotiate_loop(tls_conn_t *c, hs_ns_t deadline, uint8_t *app,

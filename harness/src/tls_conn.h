@@ -47,6 +47,9 @@ typedef enum tls_io {
 const char *tls_io_str(tls_io_t st);
 
 #define TLS_CAP_HANDSHAKES 4u /* client randoms remembered: the first + renegotiations */
+/* Server end: what the client sent until the first handshake ended, kept raw (a ClientHello
+ * with post-quantum key shares is ~2 KiB; more than this is cut and said to be). */
+#define TLS_CAP_CLIENT_FLIGHT (16u * 1024u)
 
 typedef struct tls_conn {
     int fd;
@@ -80,6 +83,12 @@ typedef struct tls_conn {
     bool have_server_cert_sha256;
     uint8_t server_cert_sha256[HS_SHA256_LEN]; /* SHA-256 of the TLS server's leaf (DER): the
                                                 * peer's, or ours when we are the server */
+    /* Server end: every byte the client sent before the first handshake completed, as it
+     * crossed (heap, TLS_CAP_CLIENT_FLIGHT): the ClientHello a fingerprint check reads, and a
+     * refusal GnuTLS cannot read itself (an alert in a record whose version it rejects). */
+    uint8_t *client_flight;
+    size_t client_flight_len;
+    bool client_flight_cut;
     char priority[600];
     char err[256];
 } tls_conn_t;
@@ -124,6 +133,9 @@ void tls_conn_close(tls_conn_t *c, hs_ns_t deadline);
 void tls_conn_info(tls_conn_t *c, tls_info_t *out);
 /* The peer's leaf certificate (DER), valid until close. */
 int tls_conn_peer_cert(tls_conn_t *c, span_t *der) HS_MUST_CHECK;
+/* Server end: the client's raw bytes up to the end of the first handshake (empty on a client
+ * or a plain connection). */
+span_t tls_conn_client_flight(const tls_conn_t *c);
 /* RFC 5705 / RFC 8446 §7.5 exporter with a context. */
 int tls_conn_exporter(tls_conn_t *c, const char *label, span_t context, uint8_t *out,
                       size_t outlen) HS_MUST_CHECK;

@@ -25,6 +25,8 @@ int main(void)
     srunner_add_suite(sr, suite_json());
     srunner_add_suite(sr, suite_vectors());
     srunner_add_suite(sr, suite_tlsrec());
+    srunner_add_suite(sr, suite_auth_verify());
+    srunner_add_suite(sr, suite_tlshello());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -233,6 +233,57 @@ START_TEST(test_mitm_block)
 }
 END_TEST
 
+/* The options this issue added: listen cert=, expect client-hello, AUTHENTICATE context=. */
+START_TEST(test_cert_hello_context)
+{
+    scenario_t s;
+    sc_diags_t d;
+    const char *ok = HEADER_RESPONDER "listen tls=any cert=ecdsa\n"             /* 9 */
+                                      "accept\n"                                /* 10 */
+                                      "expect client-hello suites has 0x1301 len=508 "
+                                      "exts=0,11 sni=\"www.*.com\"\n";         /* 11 */
+    ck_assert_int_eq(parse(ok, &s, &d), 0);
+    ck_assert_int_eq(s.steps[0].cert, SC_CERT_ECDSA);
+    const sc_step_t *h = &s.steps[2];
+    ck_assert_int_eq(h->kind, ST_EXPECT_CLIENT_HELLO);
+    ck_assert_uint_eq(h->hello->n, 4);
+    ck_assert_int_eq(h->hello->c[0].field, CH_SUITES);
+    ck_assert_int_eq(h->hello->c[0].op, CH_OP_HAS);
+    ck_assert_uint_eq(h->hello->c[0].v[0], 0x1301);
+    ck_assert_uint_eq(h->hello->c[2].n, 2);
+    ck_assert_str_eq(h->hello->c[3].glob, "www.*.com");
+    scen_free(&s);
+    ck_assert_int_eq(parse(HEADER "connect\nsend AUTHENTICATE context=ed\nexpect close\n", &s,
+                           &d), 0);
+    ck_assert_str_eq(s.steps[1].fields[0].v.word, "ed");
+    scen_free(&s);
+    ck_assert_int_eq(parse(HEADER "connect\nsend AUTHENTICATE context=hex:0102\nexpect close\n",
+                           &s, &d), 0);
+    ck_assert_uint_eq(s.steps[1].fields[0].v.bytes.len, 2);
+    scen_free(&s);
+
+    expect_error(HEADER_RESPONDER "listen cert=dsa\naccept\nexpect VERSIONS\n", 9, 13,
+                 "cert is link, expired or ecdsa");
+    expect_error(HEADER_RESPONDER "listen\naccept\nexpect client-hello colour=1\n", 11, 21,
+                 "unknown client-hello field");
+    expect_error(HEADER_RESPONDER "listen\naccept\nexpect client-hello len has 5\n", 11, 21,
+                 "applies to lists");
+    expect_error(HEADER_RESPONDER "listen\naccept\nexpect client-hello suites=0x1301,x\n", 11,
+                 35, "a number 0-65535");
+    expect_error(HEADER_RESPONDER "listen\naccept\nexpect client-hello sni=www\n", 11, 25,
+                 "quoted glob");
+    expect_error(HEADER_RESPONDER "listen\naccept\nexpect client-hello\n", 11, 8,
+                 "at least one check");
+    expect_error(HEADER_RESPONDER "listen tls=none\naccept\nexpect client-hello len=5\n", 11, 8,
+                 "needs 'listen' with TLS");
+    expect_error(HEADER "connect\nexpect client-hello len=5\n", 11, 8, "needs 'listen' with TLS");
+    expect_error(HEADER "connect\nsend AUTHENTICATE type=1 context=ed\nexpect close\n", 11, 26,
+                 "type-3 authenticator");
+    expect_error(HEADER "connect\nsend AUTHENTICATE context=cid tlssecrets=zeros:32\n"
+                 "expect close\n", 11, 19, "cannot be combined with tlssecrets=");
+}
+END_TEST
+
 START_TEST(test_every_error_is_reported)
 {
     /* Parsing goes on after an error: one lint pass shows every problem. */
@@ -257,6 +308,7 @@ Suite *suite_scen_parse(void)
     tcase_add_test(tc, test_header_errors);
     tcase_add_test(tc, test_step_errors);
     tcase_add_test(tc, test_roles_parse_but_mark_role);
+    tcase_add_test(tc, test_cert_hello_context);
     tcase_add_test(tc, test_mitm_block);
     tcase_add_test(tc, test_every_error_is_reported);
     suite_add_tcase(s, tc);

@@ -75,5 +75,7 @@ Suite *suite_relay_crypto(void);
 Suite *suite_json(void);
 Suite *suite_vectors(void);
 Suite *suite_tlsrec(void);
+Suite *suite_auth_verify(void);
+Suite *suite_tlshello(void);
 
 #endif
