@@ -89,10 +89,15 @@ static wire_status_t ext_body(tls_client_hello_t *h, uint16_t type, span_t eb)
     }
 }
 
+static wire_status_t ch_ext(void *ctx, uint16_t type, span_t eb)
+{
+    return ext_body(ctx, type, eb);
+}
+
 wire_status_t tls_client_hello_parse(span_t body, tls_client_hello_t *out)
 {
     memset(out, 0, sizeof(*out));
-    span_t sid, suites, comp, exts;
+    span_t sid, suites, comp;
     if (!span_get_u16(&body, &out->legacy_version) || !span_copy(&body, out->random, 32) ||
         !span_get_u8_prefixed(&body, &sid) || !span_get_u16_prefixed(&body, &suites) ||
         !span_get_u8_prefixed(&body, &comp))
@@ -102,24 +107,9 @@ wire_status_t tls_client_hello_parse(span_t body, tls_client_hello_t *out)
     out->session_id_len = (uint8_t)sid.len;
     out->n_compressions = comp.len;
     wire_status_t st = u16_list(suites, out->suites, TLS_CAP_CH_SUITES, &out->n_suites);
-    if (st != WIRE_OK || span_is_empty(&body))
-        return st; /* extensions are optional before TLS 1.3 */
-    if (!span_get_u16_prefixed(&body, &exts))
-        return WIRE_TRUNCATED;
-    if (!span_is_empty(&body))
-        return WIRE_TRAILING;
-    while (!span_is_empty(&exts)) {
-        uint16_t type;
-        span_t eb;
-        if (!span_get_u16(&exts, &type) || !span_get_u16_prefixed(&exts, &eb))
-            return WIRE_TRUNCATED;
-        if (out->n_exts == TLS_CAP_CH_EXTS)
-            return WIRE_TOO_MANY;
-        out->ext_types[out->n_exts++] = type;
-        if ((st = ext_body(out, type, eb)) != WIRE_OK)
-            return st;
-    }
-    return WIRE_OK;
+    if (st != WIRE_OK)
+        return st;
+    return tls_hello_exts(body, out->ext_types, TLS_CAP_CH_EXTS, &out->n_exts, ch_ext, out);
 }
 
 /* Appends the handshake fragments of the stream's leading handshake records to hs (up to

@@ -192,10 +192,40 @@ static wire_status_t ext_body(tls_server_hello_t *out, uint16_t type, span_t bod
     return WIRE_OK;
 }
 
+wire_status_t tls_hello_exts(span_t body, uint16_t *types, size_t cap, size_t *n,
+                             tls_ext_fn on_ext, void *ctx)
+{
+    span_t exts;
+    if (span_is_empty(&body))
+        return WIRE_OK;
+    if (!span_get_u16_prefixed(&body, &exts))
+        return WIRE_TRUNCATED;
+    if (!span_is_empty(&body))
+        return WIRE_TRAILING;
+    while (!span_is_empty(&exts)) {
+        uint16_t type;
+        span_t eb;
+        if (!span_get_u16(&exts, &type) || !span_get_u16_prefixed(&exts, &eb))
+            return WIRE_TRUNCATED;
+        if (*n == cap)
+            return WIRE_TOO_MANY;
+        types[(*n)++] = type;
+        wire_status_t st = on_ext(ctx, type, eb);
+        if (st != WIRE_OK)
+            return st;
+    }
+    return WIRE_OK;
+}
+
+static wire_status_t sh_ext(void *ctx, uint16_t type, span_t body)
+{
+    return ext_body(ctx, type, body);
+}
+
 wire_status_t tls_server_hello_parse(span_t body, tls_server_hello_t *out)
 {
     memset(out, 0, sizeof(*out));
-    span_t sid, exts;
+    span_t sid;
     if (!span_get_u16(&body, &out->legacy_version) || !span_copy(&body, out->random, 32) ||
         !span_get_u8_prefixed(&body, &sid))
         return WIRE_TRUNCATED;
@@ -210,25 +240,7 @@ wire_status_t tls_server_hello_parse(span_t body, tls_server_hello_t *out)
         out->downgrade = TLS_DOWNGRADE_TLS12;
     else if (!memcmp(out->random + 24, "DOWNGRD\x00", 8))
         out->downgrade = TLS_DOWNGRADE_TLS11;
-    if (span_is_empty(&body))
-        return WIRE_OK; /* extensions are optional before TLS 1.3 */
-    if (!span_get_u16_prefixed(&body, &exts))
-        return WIRE_TRUNCATED;
-    if (!span_is_empty(&body))
-        return WIRE_TRAILING;
-    while (!span_is_empty(&exts)) {
-        uint16_t type;
-        span_t eb;
-        if (!span_get_u16(&exts, &type) || !span_get_u16_prefixed(&exts, &eb))
-            return WIRE_TRUNCATED;
-        if (out->n_exts == TLS_CAP_SH_EXTS)
-            return WIRE_TOO_MANY;
-        out->ext_types[out->n_exts++] = type;
-        wire_status_t st = ext_body(out, type, eb);
-        if (st != WIRE_OK)
-            return st;
-    }
-    return WIRE_OK;
+    return tls_hello_exts(body, out->ext_types, TLS_CAP_SH_EXTS, &out->n_exts, sh_ext, out);
 }
 
 uint16_t tls_server_hello_version(const tls_server_hello_t *sh)

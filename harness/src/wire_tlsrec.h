@@ -122,6 +122,14 @@ typedef struct tls_server_hello {
     uint16_t selected_version; /* supported_versions (TLS 1.3) */
 } tls_server_hello_t;
 
+/* The extensions block that ends a hello (RFC 8446 §4.2): what is left of body after the fixed
+ * fields.  Empty body: no extensions (optional before TLS 1.3).  Each extension's type goes to
+ * types[*n] (at most cap: WIRE_TOO_MANY beyond) and its body to on_ext(ctx, type, body), whose
+ * non-OK status ends the walk.  Bytes after the block: WIRE_TRAILING. */
+typedef wire_status_t (*tls_ext_fn)(void *ctx, uint16_t type, span_t body);
+wire_status_t tls_hello_exts(span_t body, uint16_t *types, size_t cap, size_t *n,
+                             tls_ext_fn on_ext, void *ctx) HS_MUST_CHECK;
+
 /* WIRE_TRUNCATED / WIRE_TRAILING / WIRE_BAD_VALUE (a session id over 32 bytes, a malformed
  * renegotiation_info or supported_versions), WIRE_TOO_MANY (more extensions than the cap). */
 wire_status_t tls_server_hello_parse(span_t body, tls_server_hello_t *out) HS_MUST_CHECK;
